@@ -1,0 +1,33 @@
+import type { StackPaths } from './paths.ts';
+import type { SpawnSpec } from './processes.ts';
+
+export type ComponentName = 'kafka' | 'registry' | 'jaeger' | 'mail';
+
+/** One server of the local stack: how to fetch it, start it and tell that it is healthy. */
+export interface Component {
+  readonly name: ComponentName;
+  /** What it is, with its version, for status lines. */
+  readonly title: string;
+  /** Every TCP port it listens on (all on 127.0.0.1). */
+  readonly ports: readonly number[];
+  /** Environment variables that, when set, point this part of the stack at another deployment. */
+  readonly overriddenBy: readonly string[];
+  /** Endpoints to print once it runs. */
+  readonly endpoints: readonly { label: string; url: string }[];
+  /** Seconds to wait for it to become healthy after starting. */
+  readonly startTimeoutSeconds: number;
+  /** A string found in the command line of its process and in no other program's. */
+  marker(paths: StackPaths): string;
+  /** True when its artifacts are already in the cache. */
+  installed(paths: StackPaths): Promise<boolean>;
+  /** Fetches or builds its artifacts into the cache; checks its own prerequisites first. */
+  install(paths: StackPaths, logFile: string): Promise<void>;
+  /** Checks what it needs to run (e.g. a Java version) and returns the command that starts it. */
+  command(paths: StackPaths): Promise<SpawnSpec>;
+  /** One-time preparation before the first start (e.g. formatting storage). */
+  prepare?(paths: StackPaths, logFile: string): Promise<void>;
+  /** True when it answers requests. */
+  healthy(): Promise<boolean>;
+  /** Settings applied once it is healthy (idempotent). */
+  configure?(): Promise<void>;
+}

@@ -1,0 +1,11 @@
+export type { Component, ComponentName } from './component.ts';
+export {
+  ENDPOINT_ENV,
+  LOCAL_ENDPOINTS,
+  endpointsToEnv,
+  resolveEndpoints,
+  type StackEndpoints,
+} from './endpoints.ts';
+export { StackError } from './errors.ts';
+export { stackPaths, type StackPaths } from './paths.ts';
+export { COMPONENTS, componentState, down, up, type ComponentState, type UpResult } from './stack.ts';
