@@ -9,6 +9,7 @@ import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
 import { COMPONENTS, componentState, down, logFile, up } from './stack.ts';
 import { exists } from './artifacts.ts';
+import { silenceKafkajsTimerWarning } from './warnings.ts';
 
 const USAGE = `usage: pnpm stack <command> [component...]
 
@@ -22,12 +23,7 @@ components: ${COMPONENTS.map((c) => c.name).join(', ')} (default: all)`;
 
 const print = (line: string): void => console.log(line);
 
-// kafkajs 2.2.4 arms timers with negative delays, which Node 24 reports as a warning on every
-// health check; the timers still fire at once, so that one warning is noise here.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.warn(warning.stack ?? String(warning));
-});
+silenceKafkajsTimerWarning();
 
 function parseComponents(args: readonly string[]): ComponentName[] | undefined {
   const names = args.filter((a) => !a.startsWith('-'));

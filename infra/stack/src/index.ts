@@ -9,3 +9,4 @@ export {
 export { StackError } from './errors.ts';
 export { stackPaths, type StackPaths } from './paths.ts';
 export { COMPONENTS, componentState, down, up, type ComponentState, type UpResult } from './stack.ts';
+export { silenceKafkajsTimerWarning } from './warnings.ts';

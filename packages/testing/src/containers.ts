@@ -1,0 +1,71 @@
+import { KafkaContainer } from '@testcontainers/kafka';
+import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
+import type { StackEndpoints } from '@switchboard/stack';
+
+/** True when testcontainers can reach a Docker (or compatible) engine. */
+export async function containersAvailable(): Promise<boolean> {
+  try {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 10_000).unref());
+    await Promise.race([getContainerRuntimeClient(), timeout]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The same servers as the local stack, from their official images, on random host ports. */
+export async function startContainers(
+  say: (line: string) => void,
+): Promise<{ endpoints: StackEndpoints; stop: () => Promise<void> }> {
+  const started: StartedTestContainer[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(started.map((c) => c.stop()));
+  };
+  try {
+    const results = await Promise.allSettled([
+      new KafkaContainer('confluentinc/cp-kafka:7.9.0').withKraft().start(),
+      new GenericContainer('apicurio/apicurio-registry:3.3.3')
+        .withExposedPorts(8080)
+        .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
+        .start(),
+      new GenericContainer('jaegertracing/jaeger:2.13.0')
+        .withExposedPorts(4318, 16686)
+        .withWaitStrategy(Wait.forHttp('/api/services', 16686))
+        .start(),
+      new GenericContainer('maildev/maildev:2.2.1')
+        .withExposedPorts(1025, 1080)
+        .withWaitStrategy(Wait.forHttp('/healthz', 1080))
+        .start(),
+    ]);
+    for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [kafka, registry, jaeger, mail] = started as [
+      StartedTestContainer,
+      StartedTestContainer,
+      StartedTestContainer,
+      StartedTestContainer,
+    ];
+    const url = (c: StartedTestContainer, port: number): string => `http://${c.getHost()}:${c.getMappedPort(port)}`;
+    const endpoints: StackEndpoints = {
+      kafkaBrokers: [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],
+      schemaRegistryUrl: `${url(registry, 8080)}/apis/ccompat/v7`,
+      otlpHttpUrl: url(jaeger, 4318),
+      jaegerQueryUrl: url(jaeger, 16686),
+      smtpUrl: `smtp://${mail.getHost()}:${mail.getMappedPort(1025)}`,
+      mailApiUrl: url(mail, 1080),
+    };
+    // As on the local stack: every subject must stay BACKWARD-compatible.
+    const response = await fetch(`${endpoints.schemaRegistryUrl}/config`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: 'BACKWARD' }),
+    });
+    if (!response.ok) throw new Error(`setting registry compatibility failed: HTTP ${response.status}`);
+    say(`containers ready: Kafka ${endpoints.kafkaBrokers.join(',')}, registry ${endpoints.schemaRegistryUrl}`);
+    return { endpoints, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

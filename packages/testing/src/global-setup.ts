@@ -1,0 +1,53 @@
+import type { TestProject } from 'vitest/node';
+import {
+  type ComponentName,
+  down,
+  resolveEndpoints,
+  silenceKafkajsTimerWarning,
+  type StackEndpoints,
+  up,
+} from '@switchboard/stack';
+import { containersAvailable, startContainers } from './containers.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Where the real infrastructure of this test run is. */
+    stack: StackEndpoints;
+  }
+}
+
+const say = (line: string): void => {
+  process.stderr.write(`[stack] ${line.trim()}\n`);
+};
+
+/**
+ * Vitest global setup for integration tests: provides real infrastructure to every test file.
+ *
+ * - With a reachable Docker engine it starts throwaway containers (testcontainers).
+ * - Without one it uses the local stack, starting only the servers that are not running yet and
+ *   stopping, at the end, only those it started.
+ *
+ * `SWITCHBOARD_TEST_STACK=local|containers` forces one of the two; endpoint variables such as
+ * `KAFKA_BROKERS` point a component at an existing deployment, which is then used as it is.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  silenceKafkajsTimerWarning();
+  const forced = process.env.SWITCHBOARD_TEST_STACK;
+  const useContainers = forced === 'containers' || (forced !== 'local' && (await containersAvailable()));
+
+  if (useContainers) {
+    say('Docker engine found: starting the infrastructure with testcontainers');
+    const containers = await startContainers(say);
+    project.provide('stack', containers.endpoints);
+    return containers.stop;
+  }
+
+  say('no Docker engine: using the local stack (pnpm stack)');
+  const { started } = await up({ log: say });
+  project.provide('stack', resolveEndpoints());
+  return async () => {
+    if (started.length === 0) return;
+    say(`stopping what this run started: ${started.join(', ')}`);
+    await down({ only: started as ComponentName[], log: say });
+  };
+}

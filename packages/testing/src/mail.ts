@@ -1,0 +1,51 @@
+/** A message as the mail server's HTTP API reports it. */
+export interface DeliveredMail {
+  readonly id: string;
+  readonly subject: string;
+  readonly from: readonly string[];
+  readonly to: readonly string[];
+  readonly text: string;
+  readonly attachments: readonly { readonly fileName: string; readonly contentType: string }[];
+}
+
+interface MailDevAddress {
+  address: string;
+}
+
+interface MailDevMessage {
+  id: string;
+  subject?: string;
+  from?: MailDevAddress[];
+  to?: MailDevAddress[];
+  text?: string;
+  attachments?: { generatedFileName?: string; fileName?: string; contentType?: string }[];
+}
+
+/** Reads the mail delivered to a MailDev server over its HTTP API. */
+export class MailReader {
+  constructor(private readonly apiUrl: string) {}
+
+  /** Every message the server holds, oldest first. */
+  async all(): Promise<DeliveredMail[]> {
+    const response = await fetch(`${this.apiUrl}/email`, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`GET ${this.apiUrl}/email answered HTTP ${response.status}`);
+    const messages = (await response.json()) as MailDevMessage[];
+    return messages.map((m) => ({
+      id: m.id,
+      subject: m.subject ?? '',
+      from: (m.from ?? []).map((a) => a.address),
+      to: (m.to ?? []).map((a) => a.address),
+      text: m.text ?? '',
+      attachments: (m.attachments ?? []).map((a) => ({
+        fileName: a.fileName ?? a.generatedFileName ?? '',
+        contentType: a.contentType ?? '',
+      })),
+    }));
+  }
+
+  /** Messages addressed to one recipient. */
+  async to(address: string): Promise<DeliveredMail[]> {
+    const wanted = address.toLowerCase();
+    return (await this.all()).filter((m) => m.to.some((a) => a.toLowerCase() === wanted));
+  }
+}

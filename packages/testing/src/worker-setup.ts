@@ -1,0 +1,4 @@
+// Runs in every integration test worker before its test files.
+import { silenceKafkajsTimerWarning } from '@switchboard/stack';
+
+silenceKafkajsTimerWarning();

@@ -1,0 +1,34 @@
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects: `unit` (pure logic, `*.spec.ts` beside the code) and `integration`
+ * (`*.int-spec.ts`, against real infrastructure that the global setup provides). SWC compiles the
+ * TypeScript so NestJS's decorator metadata is emitted as `tsc` would.
+ */
+export default defineConfig({
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  test: {
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['**/*.spec.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['**/*.int-spec.ts'],
+          globalSetup: ['./packages/testing/src/global-setup.ts'],
+          setupFiles: ['./packages/testing/src/worker-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
