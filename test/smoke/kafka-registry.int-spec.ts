@@ -18,7 +18,11 @@ const schema = {
 
 describe('Kafka and the schema registry', () => {
   const endpoints = stackEndpoints();
-  const kafka = new Kafka({ clientId: 'smoke', brokers: [...endpoints.kafkaBrokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'smoke',
+    brokers: [...endpoints.kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  });
   const registry = new SchemaRegistry({ host: endpoints.schemaRegistryUrl });
   const topic = `smoke.charge-${randomUUID()}.v1`;
   const admin = kafka.admin();
@@ -60,12 +64,16 @@ describe('Kafka and the schema registry', () => {
       },
     });
     try {
-      const bytes = await waitFor(async () => received[0], { description: `a record on ${topic}`, timeoutMs: 30_000 });
+      const bytes = await waitFor(async () => received[0], {
+        description: `a record on ${topic}`,
+        timeoutMs: 30_000,
+      });
       expect(await registry.decode(bytes)).toEqual(record);
 
       // Any Confluent-compatible client can read it: fetch the writer schema by id and decode.
       const response = await fetch(`${endpoints.schemaRegistryUrl}/schemas/ids/${bytes.readInt32BE(1)}`);
-      const writer = avro.Type.forSchema(JSON.parse(((await response.json()) as { schema: string }).schema));
+      const { schema: writerSchema } = (await response.json()) as { schema: string };
+      const writer = avro.Type.forSchema(JSON.parse(writerSchema) as avro.Schema);
       expect(writer.fromBuffer(bytes.subarray(5))).toEqual(record);
     } finally {
       await consumer.disconnect();
@@ -85,7 +93,10 @@ describe('Kafka and the schema registry', () => {
       ...schema,
       fields: [...schema.fields, { name: 'note', type: ['null', 'string'], default: null }],
     };
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(compatible) }, { subject });
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(compatible) },
+      { subject },
+    );
     expect(id).toBeGreaterThan(0);
   });
 });

@@ -19,10 +19,13 @@ describe('SMTP server', () => {
     transport.close();
 
     const reader = new MailReader(endpoints.mailApiUrl);
-    const [delivered] = await waitFor(async () => {
-      const found = await reader.to(recipient);
-      return found.length > 0 ? found : undefined;
-    }, { description: `mail to ${recipient}` });
+    const [delivered] = await waitFor(
+      async () => {
+        const found = await reader.to(recipient);
+        return found.length > 0 ? found : undefined;
+      },
+      { description: `mail to ${recipient}` },
+    );
     expect(delivered?.subject).toBe('Smoke test');
     expect(delivered?.text.trim()).toBe('The stack delivers mail.');
     expect(delivered?.attachments.map((a) => a.fileName)).toEqual(['note.txt']);

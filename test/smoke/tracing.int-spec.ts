@@ -14,7 +14,9 @@ describe('Jaeger', () => {
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
       spanProcessors: [
-        new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoints.otlpHttpUrl}/v1/traces` }) }),
+        new SimpleSpanProcessor({
+          exporter: new OTLPTraceExporter({ url: `${endpoints.otlpHttpUrl}/v1/traces` }),
+        }),
       ],
     });
     const span = provider.getTracer('smoke').startSpan('smoke.ping');

@@ -7,7 +7,7 @@ import type { ComponentName } from './component.ts';
 import { ENDPOINT_ENV, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
-import { COMPONENTS, componentState, down, logFile, up } from './stack.ts';
+import { COMPONENTS, componentState, down, fetchArtifacts, logFile, up } from './stack.ts';
 import { exists } from './artifacts.ts';
 import { silenceKafkajsTimerWarning } from './warnings.ts';
 
@@ -16,6 +16,7 @@ const USAGE = `usage: pnpm stack <command> [component...]
 commands:
   up       fetch what is missing, start every stopped server, wait until all are healthy
   down     stop the stack's servers and wait until they are gone
+  fetch    fetch or build what is missing into the cache, start nothing
   status   show each server's state and endpoint (exit 1 when one is not running)
   logs     print the last lines of each server's log (-f to follow)
 
@@ -102,7 +103,11 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'up': {
       print(`Starting the local stack (state and cache in ${stackPaths().home})`);
       const { started } = await up({ log: print, only });
-      print(started.length > 0 ? `Started: ${started.join(', ')}` : 'Everything was already running; nothing started.');
+      print(
+        started.length > 0
+          ? `Started: ${started.join(', ')}`
+          : 'Everything was already running; nothing started.',
+      );
       printEndpoints();
       return 0;
     }
@@ -111,6 +116,9 @@ async function main(argv: readonly string[]): Promise<number> {
       await down({ log: print, only });
       return 0;
     }
+    case 'fetch':
+      await fetchArtifacts({ log: print, only });
+      return 0;
     case 'status':
       return status(only);
     case 'logs':

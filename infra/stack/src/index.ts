@@ -8,5 +8,13 @@ export {
 } from './endpoints.ts';
 export { StackError } from './errors.ts';
 export { stackPaths, type StackPaths } from './paths.ts';
-export { COMPONENTS, componentState, down, up, type ComponentState, type UpResult } from './stack.ts';
+export {
+  COMPONENTS,
+  componentState,
+  down,
+  fetchArtifacts,
+  up,
+  type ComponentState,
+  type UpResult,
+} from './stack.ts';
 export { silenceKafkajsTimerWarning } from './warnings.ts';

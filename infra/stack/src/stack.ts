@@ -111,20 +111,42 @@ async function waitHealthy(component: Component, paths: StackPaths, pid: number 
   );
 }
 
+async function ensureInstalled(
+  component: Component,
+  paths: StackPaths,
+  log: (line: string) => void,
+): Promise<void> {
+  if (await component.installed(paths)) return;
+  log(`  ${component.name}: fetching ${component.title} into ${paths.artifacts} (first use only)`);
+  await component.install(paths, logFile(paths, `${component.name}-install`));
+}
+
 async function start(component: Component, paths: StackPaths, log: (line: string) => void): Promise<void> {
-  const installLog = logFile(paths, `${component.name}-install`);
-  if (!(await component.installed(paths))) {
-    log(`  ${component.name}: fetching ${component.title} into ${paths.artifacts} (first use only)`);
-    await component.install(paths, installLog);
-  }
-  await component.prepare?.(paths, installLog);
+  await ensureInstalled(component, paths, log);
+  await component.prepare?.(paths, logFile(paths, `${component.name}-install`));
   const spec = await component.command(paths);
   const out = logFile(paths, component.name);
-  await appendFile(out, `\n--- switchboard stack: starting ${component.title} at ${new Date().toISOString()}\n`);
+  await appendFile(
+    out,
+    `\n--- switchboard stack: starting ${component.title} at ${new Date().toISOString()}\n`,
+  );
   const pid = startDetached(spec, out);
   await writePid(pidFile(paths, component.name), pid);
   log(`  ${component.name}: started (pid ${pid}), waiting until healthy`);
   await waitHealthy(component, paths, pid);
+}
+
+/** Fetches the artifacts of every component that is not external, without starting anything. */
+export async function fetchArtifacts(options: StackOptions = {}): Promise<void> {
+  const paths = options.paths ?? stackPaths(options.env);
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => undefined);
+  await Promise.all([paths.logs, paths.artifacts].map((d) => mkdir(d, { recursive: true })));
+  await Promise.all(
+    selected(options)
+      .filter((c) => overridingVariable(c, env) === undefined)
+      .map((c) => ensureInstalled(c, paths, log)),
+  );
 }
 
 export interface UpResult {
@@ -140,7 +162,9 @@ export async function up(options: StackOptions = {}): Promise<UpResult> {
   const paths = options.paths ?? stackPaths(options.env);
   const env = options.env ?? process.env;
   const log = options.log ?? (() => undefined);
-  await Promise.all([paths.run, paths.logs, paths.data, paths.artifacts].map((d) => mkdir(d, { recursive: true })));
+  await Promise.all(
+    [paths.run, paths.logs, paths.data, paths.artifacts].map((d) => mkdir(d, { recursive: true })),
+  );
 
   const components = selected(options);
   const states = await Promise.all(components.map((c) => componentState(c, paths, env)));

@@ -5,7 +5,9 @@ import type { StackEndpoints } from '@switchboard/stack';
 /** True when testcontainers can reach a Docker (or compatible) engine. */
 export async function containersAvailable(): Promise<boolean> {
   try {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 10_000).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('timeout')), 10_000).unref(),
+    );
     await Promise.race([getContainerRuntimeClient(), timeout]);
     return true;
   } catch {
@@ -46,7 +48,8 @@ export async function startContainers(
       StartedTestContainer,
       StartedTestContainer,
     ];
-    const url = (c: StartedTestContainer, port: number): string => `http://${c.getHost()}:${c.getMappedPort(port)}`;
+    const url = (c: StartedTestContainer, port: number): string =>
+      `http://${c.getHost()}:${c.getMappedPort(port)}`;
     const endpoints: StackEndpoints = {
       kafkaBrokers: [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],
       schemaRegistryUrl: `${url(registry, 8080)}/apis/ccompat/v7`,
@@ -62,7 +65,9 @@ export async function startContainers(
       body: JSON.stringify({ compatibility: 'BACKWARD' }),
     });
     if (!response.ok) throw new Error(`setting registry compatibility failed: HTTP ${response.status}`);
-    say(`containers ready: Kafka ${endpoints.kafkaBrokers.join(',')}, registry ${endpoints.schemaRegistryUrl}`);
+    say(
+      `containers ready: Kafka ${endpoints.kafkaBrokers.join(',')}, registry ${endpoints.schemaRegistryUrl}`,
+    );
     return { endpoints, stop };
   } catch (error) {
     await stop();

@@ -1,6 +1,5 @@
 import type { TestProject } from 'vitest/node';
 import {
-  type ComponentName,
   down,
   resolveEndpoints,
   silenceKafkajsTimerWarning,
@@ -8,12 +7,10 @@ import {
   up,
 } from '@switchboard/stack';
 import { containersAvailable, startContainers } from './containers.ts';
+import { STACK_KEY } from './stack-key.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Where the real infrastructure of this test run is. */
-    stack: StackEndpoints;
-  }
+function provideStack(project: TestProject, endpoints: StackEndpoints): void {
+  (project.provide as (key: string, value: unknown) => void)(STACK_KEY, endpoints);
 }
 
 const say = (line: string): void => {
@@ -38,16 +35,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (useContainers) {
     say('Docker engine found: starting the infrastructure with testcontainers');
     const containers = await startContainers(say);
-    project.provide('stack', containers.endpoints);
+    provideStack(project, containers.endpoints);
     return containers.stop;
   }
 
   say('no Docker engine: using the local stack (pnpm stack)');
   const { started } = await up({ log: say });
-  project.provide('stack', resolveEndpoints());
+  provideStack(project, resolveEndpoints());
   return async () => {
     if (started.length === 0) return;
     say(`stopping what this run started: ${started.join(', ')}`);
-    await down({ only: started as ComponentName[], log: say });
+    await down({ only: started, log: say });
   };
 }

@@ -20,7 +20,9 @@ export class JaegerReader {
 
   /** The trace with this id, or undefined while Jaeger does not have it (yet). */
   async trace(traceId: string): Promise<JaegerTrace | undefined> {
-    const response = await fetch(`${this.queryUrl}/api/traces/${traceId}`, { signal: AbortSignal.timeout(5000) });
+    const response = await fetch(`${this.queryUrl}/api/traces/${traceId}`, {
+      signal: AbortSignal.timeout(5000),
+    });
     if (response.status === 404) return undefined;
     if (!response.ok) throw new Error(`GET /api/traces/${traceId} answered HTTP ${response.status}`);
     const body = (await response.json()) as { data?: JaegerTrace[] };

@@ -25,7 +25,10 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      const cause = lastError === undefined ? '' : `; last error: ${String(lastError)}`;
+      const cause =
+        lastError === undefined
+          ? ''
+          : `; last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${cause}`);
     }
     await sleep(intervalMs);

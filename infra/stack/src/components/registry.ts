@@ -93,6 +93,7 @@ export const registry: Component = {
       headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
       body: JSON.stringify({ compatibility: 'BACKWARD' }),
     });
-    if (!response) throw new StackError(`could not set the registry's default compatibility at ${CCOMPAT}/config`);
+    if (!response)
+      throw new StackError(`could not set the registry's default compatibility at ${CCOMPAT}/config`);
   },
 };

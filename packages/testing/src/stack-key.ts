@@ -1,0 +1,6 @@
+/**
+ * The key under which the global setup provides the stack's endpoints to test workers. Vitest 5
+ * declares ProvidedContext in an internal chunk, where module augmentation cannot reach it, so the
+ * value is provided and injected untyped, under this key.
+ */
+export const STACK_KEY = 'switchboard.stack';
