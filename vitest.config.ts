@@ -1,13 +1,17 @@
 import swc from 'unplugin-swc';
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /**
  * Two projects: `unit` (pure logic, `*.spec.ts` beside the code) and `integration`
  * (`*.int-spec.ts`, against real infrastructure that the global setup provides). SWC compiles the
- * TypeScript so NestJS's decorator metadata is emitted as `tsc` would.
+ * TypeScript so NestJS's decorator metadata is emitted as `tsc` would; the `@switchboard/source`
+ * condition makes workspace packages resolve to their sources, so tests need no build first.
  */
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
+  resolve: { conditions: ['@switchboard/source', ...defaultServerConditions] },
+  ssr: { resolve: { conditions: ['@switchboard/source', ...defaultServerConditions] } },
   test: {
     exclude: ['**/node_modules/**', '**/dist/**'],
     projects: [

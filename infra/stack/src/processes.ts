@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,13 +32,43 @@ export function startDetached(spec: SpawnSpec, logFile: string): number {
   }
 }
 
+/** The state letter and process group of a process from /proc/<pid>/stat, if readable. */
+function procStat(pid: number): { state: string; pgrp: number } | undefined {
+  try {
+    // "pid (comm) state ppid pgrp ..."; comm may contain spaces, so split after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state = '', , pgrp = ''] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, pgrp: Number(pgrp) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while the process exists and has not exited (a zombie awaiting its parent counts as gone). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return procStat(pid)?.state !== 'Z';
+}
+
+/** The live members of a process group (Linux; elsewhere just the leader, if alive). */
+export function groupMembers(pgid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return isAlive(pgid) ? [pgid] : [];
+  }
+  return entries
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      const stat = procStat(pid);
+      return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z';
+    });
 }
 
 /** The command line of a process, or undefined when it is gone or unreadable. */
@@ -153,15 +183,19 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Stops a process and its group: SIGTERM, then SIGKILL if it is still there after the grace time. */
+/**
+ * Stops a server and every process of its group: SIGTERM, then SIGKILL for whatever is still there
+ * after the grace time; returns once none of them is left.
+ */
 export async function stopProcess(pid: number, graceMs: number): Promise<void> {
-  if (!isAlive(pid)) return;
+  const remaining = (): number[] => [...new Set([pid, ...groupMembers(pid)])].filter(isAlive);
+  if (remaining().length === 0) return;
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return;
+    if (remaining().length === 0) return;
     await sleep(200);
   }
   signalGroup(pid, 'SIGKILL');
-  while (isAlive(pid)) await sleep(100);
+  while (remaining().length > 0) await sleep(100);
 }

@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Component } from './component.ts';
+import { stackPaths } from './paths.ts';
+import { groupMembers, isAlive, pidsListeningOn, stopProcess } from './processes.ts';
+import { componentState } from './stack.ts';
+
+/** A component that is just a TCP port, to exercise how the stack tells its processes apart. */
+function fakeComponent(port: number, marker: string): Component {
+  return {
+    name: 'mail',
+    title: 'fake',
+    ports: [port],
+    overriddenBy: ['FAKE_URL'],
+    endpoints: [],
+    startTimeoutSeconds: 1,
+    marker: () => marker,
+    installed: async () => true,
+    install: async () => undefined,
+    command: async () => ({ command: 'true', args: [] }),
+    healthy: async () => true,
+  };
+}
+
+async function listen(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { server, port: address.port };
+}
+
+describe('componentState', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0)) await step();
+  });
+
+  async function tempPaths() {
+    const home = await mkdtemp(join(tmpdir(), 'stack-'));
+    cleanup.push(() => rm(home, { recursive: true, force: true }));
+    return stackPaths({ SWITCHBOARD_HOME: home });
+  }
+
+  it('adopts a server of its own that holds the port although its pid file is gone', async () => {
+    const { server, port } = await listen();
+    cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+    // This test process is the "earlier run": its command line carries the marker (vitest).
+    const state = await componentState(fakeComponent(port, 'vitest'), await tempPaths(), {});
+    expect(state).toEqual({ kind: 'running', pids: [process.pid], healthy: true });
+  });
+
+  it('refuses a port held by another program, naming its pid', async () => {
+    const { server, port } = await listen();
+    cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const state = await componentState(
+      fakeComponent(port, '/no/such/switchboard/artifact'),
+      await tempPaths(),
+      {},
+    );
+    expect(state).toMatchObject({ kind: 'foreign', port });
+    expect(state.kind === 'foreign' && state.holder).toContain(`pid ${process.pid}`);
+  });
+
+  it('ignores a stale pid file and reports the server stopped', async () => {
+    const { port, server } = await listen();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const paths = await tempPaths();
+    await import('node:fs/promises').then((fs) => fs.mkdir(paths.run, { recursive: true }));
+    await writeFile(join(paths.run, 'mail.pid'), `${process.pid}\n`);
+    expect(await componentState(fakeComponent(port, '/no/such/marker'), paths, {})).toEqual({
+      kind: 'stopped',
+    });
+  });
+
+  it('leaves a component alone when a variable points it elsewhere', async () => {
+    const state = await componentState(fakeComponent(1, 'x'), await tempPaths(), {
+      FAKE_URL: 'http://elsewhere',
+    });
+    expect(state).toEqual({ kind: 'external', variable: 'FAKE_URL' });
+  });
+});
+
+/** The members of a process group once it has at least `size` of them. */
+async function waitForGroup(pgid: number, size: number): Promise<number[]> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const pids = groupMembers(pgid);
+    if (pids.length >= size) return pids;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`process group ${pgid} never reached ${size} members`);
+}
+
+describe('stopProcess', () => {
+  it('stops a detached server and the children of its process group', async () => {
+    const child = spawn('sh', ['-c', 'sleep 30 & sleep 30; wait'], { detached: true, stdio: 'ignore' });
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('no pid');
+    child.unref();
+    const group = await waitForGroup(pid, 3);
+    await stopProcess(pid, 2000);
+    expect(group.filter(isAlive)).toEqual([]);
+  });
+
+  it('finds the pid listening on a port', async () => {
+    const { server, port } = await listen();
+    try {
+      expect(await pidsListeningOn(port)).toEqual([process.pid]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
