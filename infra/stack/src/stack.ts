@@ -20,6 +20,25 @@ import {
   writePid,
 } from './processes.ts';
 
+/**
+ * Waits for every task, then fails with all their errors at once, so a user missing both Maven
+ * and Go learns of both in one run.
+ */
+async function allOrEveryError(tasks: readonly Promise<unknown>[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const result of await Promise.allSettled(tasks)) {
+    if (result.status === 'rejected') failures.push(result.reason);
+  }
+  if (failures.length === 0) return;
+  const messages: string[] = [];
+  for (const failure of failures) {
+    if (!(failure instanceof StackError))
+      throw failure instanceof Error ? failure : new Error(String(failure));
+    messages.push(failure.message);
+  }
+  throw new StackError(messages.join('\nstack: '));
+}
+
 /** Every server of the local stack, in start order. */
 export const COMPONENTS: readonly Component[] = [kafka, registry, jaeger, mail];
 
@@ -142,7 +161,7 @@ export async function fetchArtifacts(options: StackOptions = {}): Promise<void> 
   const env = options.env ?? process.env;
   const log = options.log ?? (() => undefined);
   await Promise.all([paths.logs, paths.artifacts].map((d) => mkdir(d, { recursive: true })));
-  await Promise.all(
+  await allOrEveryError(
     selected(options)
       .filter((c) => overridingVariable(c, env) === undefined)
       .map((c) => ensureInstalled(c, paths, log)),
@@ -179,7 +198,7 @@ export async function up(options: StackOptions = {}): Promise<UpResult> {
   if (conflicts.length > 0) throw new StackError(conflicts.join('\n'));
 
   const started: ComponentName[] = [];
-  await Promise.all(
+  await allOrEveryError(
     components.map(async (component, i) => {
       const state = states[i];
       if (state?.kind === 'external') {

@@ -1,9 +1,7 @@
+import { httpServerEnv, parseEnv } from '@switchboard/config';
 import { z } from 'zod';
 
-const schema = z.object({
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3005),
-});
+const schema = z.object({ ...httpServerEnv(3005) });
 
 export interface Config {
   readonly host: string;
@@ -12,7 +10,6 @@ export interface Config {
 
 /** Reads the service's configuration once at boot; fails naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
-  return { host: parsed.data.HOST, port: parsed.data.PORT };
+  const vars = parseEnv(schema, env);
+  return { host: vars.HOST, port: vars.PORT };
 }
