@@ -35,6 +35,10 @@ describe('Kafka and the schema registry', () => {
   afterAll(async () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
+    // A subject is soft-deleted first, then for good, so repeated runs leave the registry clean.
+    const subject = `${endpoints.schemaRegistryUrl}/subjects/${topic}-value`;
+    await fetch(subject, { method: 'DELETE' });
+    await fetch(`${subject}?permanent=true`, { method: 'DELETE' });
   });
 
   it('carries an Avro record in Confluent wire format from producer to consumer', async () => {

@@ -28,3 +28,17 @@ export function httpServerEnv(defaultPort: number) {
     PORT: z.coerce.number().int().min(1).max(65535).default(defaultPort),
   };
 }
+
+/**
+ * Runs a service's config loader at boot. A ConfigError ends the process with its message alone
+ * (exit code 1): the variables at fault, not a stack trace.
+ */
+export function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
