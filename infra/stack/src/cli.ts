@@ -25,6 +25,11 @@ components: ${COMPONENTS.map((c) => c.name).join(', ')} (default: all)`;
 const print = (line: string): void => console.log(line);
 
 silenceKafkajsTimerWarning();
+// `pnpm stack status | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 function parseComponents(args: readonly string[]): ComponentName[] | undefined {
   const names = args.filter((a) => !a.startsWith('-'));
