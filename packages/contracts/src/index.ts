@@ -1,0 +1,16 @@
+export {
+  type AnyTopicSpec,
+  deadLetterTopicOf,
+  type EventOf,
+  isTopicName,
+  type Retention,
+  retryTopicOf,
+  type ServiceName,
+  subjectOf,
+  type TopicName,
+  type TopicSpec,
+  TOPICS,
+} from './catalog.ts';
+export { avroTypeOf, schemaOf } from './codecs.ts';
+export { EVENT_SCHEMAS } from './generated/schemas.ts';
+export type * from './generated/types.ts';

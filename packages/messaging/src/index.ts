@@ -1,0 +1,1 @@
+export { applyTopics, plannedTopics, type TopicChange, type TopicPlan } from './topics.ts';
