@@ -1,1 +1,23 @@
+export {
+  type ConsumerOptions,
+  DEFAULT_RETRY_POLICY,
+  EventConsumer,
+  type EventHandler,
+  type HandlerContext,
+  HEADERS,
+  type RetryPolicy,
+} from './consumer.ts';
+export { MessagingError, UndecodableMessageError } from './errors.ts';
+export { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
+export { type MessagingMetrics, NO_METRICS } from './metrics.ts';
+export { EventPublisher, type RawRecord } from './publisher.ts';
+export {
+  type RegistryOptions,
+  SchemaIncompatibleError,
+  SchemaRegistryClient,
+  UnknownSchemaIdError,
+} from './registry.ts';
+export { AvroSerde, frame, InvalidEventError } from './serde.ts';
+export { TopicNames } from './topic-names.ts';
 export { applyTopics, plannedTopics, type TopicChange, type TopicPlan } from './topics.ts';
+export { extractTraceContext, injectTraceContext, withProcessSpan, withPublishSpan } from './tracing.ts';

@@ -1,11 +1,6 @@
-import {
-  type AnyTopicSpec,
-  deadLetterTopicOf,
-  type Retention,
-  retryTopicOf,
-  TOPICS,
-} from '@switchboard/contracts';
+import { type AnyTopicSpec, type Retention, TOPICS } from '@switchboard/contracts';
 import kafkajs, { type Admin } from 'kafkajs';
+import { TopicNames } from './topic-names.ts';
 
 // kafkajs is CommonJS and Node's ESM loader cannot see this export by name.
 const { ConfigResourceTypes } = kafkajs;
@@ -34,20 +29,25 @@ function retentionConfigs(retention: Retention): Record<string, string> {
 }
 
 /**
- * Every topic the catalog implies: each event topic, and for each of its consumers a retry topic
- * (same partitions, so a key stays on one partition) and a dead-letter topic kept forever.
+ * Every topic the catalog implies: each event topic, and for each of its consumers (plus any
+ * extra ones) a retry topic (same partitions, so a key stays on one partition) and a dead-letter
+ * topic kept forever; all under the given naming (prefix).
  */
-export function plannedTopics(catalog: Readonly<Record<string, AnyTopicSpec>> = TOPICS): TopicPlan[] {
+export function plannedTopics(
+  catalog: Readonly<Record<string, AnyTopicSpec>> = TOPICS,
+  names: TopicNames = new TopicNames(),
+  extraConsumers: readonly string[] = [],
+): TopicPlan[] {
   return Object.entries(catalog).flatMap(([name, spec]) => [
-    { name, partitions: spec.partitions, configs: retentionConfigs(spec.retention) },
-    ...spec.consumers.flatMap((consumer) => [
+    { name: names.physical(name), partitions: spec.partitions, configs: retentionConfigs(spec.retention) },
+    ...[...spec.consumers, ...extraConsumers].flatMap((consumer) => [
       {
-        name: retryTopicOf(name, consumer),
+        name: names.retry(name, consumer),
         partitions: spec.partitions,
         configs: retentionConfigs({ kind: 'delete', days: 7 }),
       },
       {
-        name: deadLetterTopicOf(name, consumer),
+        name: names.deadLetter(name, consumer),
         partitions: 1,
         configs: retentionConfigs({ kind: 'delete', days: 'forever' }),
       },

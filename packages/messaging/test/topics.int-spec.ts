@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEndpoints } from '@switchboard/testing';
-import { applyTopics, plannedTopics, type TopicPlan } from './topics.ts';
+import { applyTopics, plannedTopics, type TopicPlan } from '../src/topics.ts';
 
 describe('applyTopics', () => {
   const { kafkaBrokers } = stackEndpoints();

@@ -1,0 +1,51 @@
+import kafkajs, { type Kafka } from 'kafkajs';
+import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
+import { EventPublisher } from './publisher.ts';
+import { SchemaRegistryClient } from './registry.ts';
+import { AvroSerde } from './serde.ts';
+import { TopicNames } from './topic-names.ts';
+
+export interface MessagingOptions {
+  /** Used as the Kafka client id. */
+  readonly service: string;
+  readonly brokers: readonly string[];
+  readonly registryUrl: string;
+  readonly metrics?: MessagingMetrics;
+  /** How long start-up keeps retrying an unreachable registry (default 60 s). */
+  readonly registryTimeoutMs?: number;
+  /** Prefix of every physical topic and subject (an environment's or a test run's own set). */
+  readonly topicPrefix?: string;
+}
+
+/** The parts a service needs, wired together: one Kafka client, one registry cache, one serde. */
+export interface Messaging {
+  readonly kafka: Kafka;
+  readonly registry: SchemaRegistryClient;
+  readonly serde: AvroSerde;
+  readonly publisher: EventPublisher;
+  readonly metrics: MessagingMetrics;
+  readonly names: TopicNames;
+}
+
+export function createMessaging(options: MessagingOptions): Messaging {
+  const kafka = new kafkajs.Kafka({
+    clientId: options.service,
+    brokers: [...options.brokers],
+    logLevel: kafkajs.logLevel.WARN,
+  });
+  const registry = new SchemaRegistryClient({
+    url: options.registryUrl,
+    unavailableTimeoutMs: options.registryTimeoutMs,
+  });
+  const names = new TopicNames(options.topicPrefix);
+  const serde = new AvroSerde(registry, names);
+  const metrics = options.metrics ?? NO_METRICS;
+  return {
+    kafka,
+    registry,
+    serde,
+    publisher: new EventPublisher(kafka, serde, metrics, names),
+    metrics,
+    names,
+  };
+}

@@ -1,0 +1,96 @@
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
+import type { IHeaders } from 'kafkajs';
+
+const tracer = () => trace.getTracer('@switchboard/messaging');
+
+/** Reads W3C trace headers (`traceparent`, `tracestate`) from Kafka record headers. */
+const headerGetter: TextMapGetter<IHeaders> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const value = carrier[key];
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : first.toString();
+  },
+};
+
+/** The trace context a record carries, to continue the producer's trace in the consumer. */
+export function extractTraceContext(headers: IHeaders | undefined): Context {
+  return propagation.extract(ROOT_CONTEXT, headers ?? {}, headerGetter);
+}
+
+/** Writes the given (by default the active) trace context into record headers. */
+export function injectTraceContext(headers: Record<string, string>, from: Context = context.active()): void {
+  propagation.inject(from, headers);
+}
+
+interface SpanAttributes {
+  readonly topic: string;
+  readonly key?: string;
+  readonly eventId?: string;
+  readonly partition?: number;
+  readonly offset?: string;
+  readonly consumerGroup?: string;
+}
+
+function attributes(operation: 'send' | 'process', a: SpanAttributes): Record<string, string | number> {
+  const out: Record<string, string | number> = {
+    'messaging.system': 'kafka',
+    'messaging.operation.type': operation,
+    'messaging.operation.name': operation === 'send' ? 'publish' : 'process',
+    'messaging.destination.name': a.topic,
+  };
+  // Keys and event ids are UUIDs of aggregates and events, never personal data.
+  if (a.key !== undefined) out['messaging.kafka.message.key'] = a.key;
+  if (a.eventId !== undefined) out['messaging.message.id'] = a.eventId;
+  if (a.partition !== undefined) out['messaging.destination.partition.id'] = String(a.partition);
+  if (a.offset !== undefined) out['messaging.kafka.offset'] = Number(a.offset);
+  if (a.consumerGroup !== undefined) out['messaging.consumer.group.name'] = a.consumerGroup;
+  return out;
+}
+
+/** Runs `work` in a PRODUCER span `publish <topic>`, child of `parent` (default: the active context). */
+export function withPublishSpan<T>(
+  a: SpanAttributes,
+  work: (span: Span) => Promise<T>,
+  parent: Context = context.active(),
+): Promise<T> {
+  return runInSpan(`publish ${a.topic}`, SpanKind.PRODUCER, attributes('send', a), parent, work);
+}
+
+/** Runs `work` in a CONSUMER span `process <topic>` that continues the record's trace. */
+export function withProcessSpan<T>(
+  a: SpanAttributes,
+  parent: Context,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  return runInSpan(`process ${a.topic}`, SpanKind.CONSUMER, attributes('process', a), parent, work);
+}
+
+async function runInSpan<T>(
+  name: string,
+  kind: SpanKind,
+  attrs: Record<string, string | number>,
+  parent: Context,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const span = tracer().startSpan(name, { kind, attributes: attrs }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), () => work(span));
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+    throw error;
+  } finally {
+    span.end();
+  }
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { EventOf } from '@switchboard/contracts';
+import { waitFor } from '@switchboard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventConsumer, type EventHandler, HEADERS } from '../src/consumer.ts';
+import type { Messaging } from '../src/messaging.ts';
+import { headerText, isolatedMessaging, readTopic, sampleEvent } from './support.ts';
+
+const TOPIC = 'orders.order-placed.v1';
+type Placed = EventOf<typeof TOPIC>;
+
+/** Handles order-placed events, failing for the keys it is told to fail for. */
+class RecordingHandler implements EventHandler<typeof TOPIC> {
+  readonly topic = TOPIC;
+  readonly handled: string[] = [];
+  readonly attempts = new Map<string, number>();
+  constructor(private readonly failFor: Set<string>) {}
+  async handle(event: Placed): Promise<void> {
+    this.attempts.set(event.orderId, (this.attempts.get(event.orderId) ?? 0) + 1);
+    if (this.failFor.has(event.orderId)) throw new RangeError(`cannot book order ${event.orderId}`);
+    this.handled.push(event.orderId);
+  }
+}
+
+describe('EventConsumer', () => {
+  const service = 'it';
+  const failing = randomUUID();
+  const handler = new RecordingHandler(new Set([failing]));
+  let messaging: Messaging;
+  let cleanup: () => Promise<void>;
+  let consumer: EventConsumer;
+
+  beforeAll(async () => {
+    ({ messaging, cleanup } = await isolatedMessaging([TOPIC], [service]));
+    await messaging.publisher.start([TOPIC]);
+    consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
+      service,
+      handlers: [handler],
+      names: messaging.names,
+      retry: {
+        attempts: 2,
+        initialDelayMs: 10,
+        maxDelayMs: 50,
+        retryTopicAttempts: 1,
+        retryTopicDelayMs: 300,
+      },
+    });
+    await consumer.start();
+  });
+
+  afterAll(async () => {
+    await consumer.stop();
+    await messaging.publisher.stop();
+    await cleanup();
+  });
+
+  async function publish(orderId: string): Promise<void> {
+    await messaging.publisher.publish(TOPIC, orderId, { ...sampleEvent(TOPIC), orderId });
+  }
+
+  it('parks a poison record in the dead-letter topic at once while later records still flow', async () => {
+    const poisonKey = randomUUID();
+    const after = randomUUID();
+    const physical = messaging.names.physical(TOPIC);
+    // Same key as `after`'s partition is not guaranteed, so the poison goes to every partition.
+    const metadata = messaging.kafka.admin();
+    await metadata.connect();
+    const partitions =
+      (await metadata.fetchTopicMetadata({ topics: [physical] })).topics[0]?.partitions.length ?? 1;
+    await metadata.disconnect();
+    const producer = messaging.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: physical,
+      messages: Array.from({ length: partitions }, (_, partition) => ({
+        key: poisonKey,
+        value: Buffer.from('{"not":"avro"}'),
+        partition,
+      })),
+    });
+    await producer.disconnect();
+    await publish(after);
+
+    await waitFor(async () => (handler.handled.includes(after) ? true : undefined), {
+      description: 'the record after the poison to be handled',
+      timeoutMs: 30_000,
+    });
+    const dead = await readTopic(
+      messaging,
+      messaging.names.deadLetter(TOPIC, service),
+      (r) => r.filter((m) => m.key?.toString() === poisonKey).length >= partitions,
+    );
+    const parked = dead.find((m) => m.key?.toString() === poisonKey);
+    expect(parked?.value?.toString()).toBe('{"not":"avro"}');
+    expect(headerText(parked!, HEADERS.errorClass)).toBe('UndecodableMessageError');
+    expect(headerText(parked!, HEADERS.errorMessage)).toMatch(/bad magic byte/);
+    expect(headerText(parked!, HEADERS.originalTopic)).toBe(physical);
+    expect(Number(headerText(parked!, HEADERS.originalPartition))).toBeGreaterThanOrEqual(0);
+    expect(headerText(parked!, HEADERS.originalOffset)).toMatch(/^\d+$/);
+  });
+
+  it('retries a failing handler with backoff, then via the retry topic, then dead-letters it with its story', async () => {
+    const healthy = randomUUID();
+    await publish(failing);
+    await publish(healthy);
+
+    const dead = await readTopic(messaging, messaging.names.deadLetter(TOPIC, service), (r) =>
+      r.some((m) => m.key?.toString() === failing),
+    );
+    const parked = dead.find((m) => m.key?.toString() === failing);
+    // 2 tries in process, then 2 more after one trip through the retry topic.
+    expect(handler.attempts.get(failing)).toBe(4);
+    expect(headerText(parked!, HEADERS.attempts)).toBe('4');
+    expect(headerText(parked!, HEADERS.errorClass)).toBe('RangeError');
+    expect(headerText(parked!, HEADERS.errorMessage)).toBe(`cannot book order ${failing}`);
+    expect(headerText(parked!, HEADERS.originalTopic)).toBe(messaging.names.physical(TOPIC));
+    expect(headerText(parked!, HEADERS.consumer)).toBe(service);
+    expect(Date.parse(headerText(parked!, HEADERS.failedAt) ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    // The healthy record behind it was not held up by the failing one.
+    expect(handler.handled).toContain(healthy);
+    expect(await messaging.serde.decode(TOPIC, parked?.value ?? null)).toMatchObject({ orderId: failing });
+  });
+});

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { avroTypeOf, type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
+import { stackEndpoints } from '@switchboard/testing';
+import kafkajs, { type Admin, type KafkaMessage } from 'kafkajs';
+import { createMessaging, type Messaging } from '../src/messaging.ts';
+import { applyTopics, plannedTopics } from '../src/topics.ts';
+
+/**
+ * A test run's own topics and subjects on the shared stack: every physical name gets a unique
+ * prefix, and `cleanup` deletes them.
+ */
+export async function isolatedMessaging(
+  topics: readonly TopicName[],
+  consumers: readonly string[],
+): Promise<{ messaging: Messaging; admin: Admin; cleanup: () => Promise<void> }> {
+  const { kafkaBrokers, schemaRegistryUrl } = stackEndpoints();
+  const messaging = createMessaging({
+    service: 'messaging-test',
+    brokers: kafkaBrokers,
+    registryUrl: schemaRegistryUrl,
+    topicPrefix: `t${randomUUID().slice(0, 8)}.`,
+  });
+  const admin = messaging.kafka.admin();
+  await admin.connect();
+  const catalog = Object.fromEntries(topics.map((t) => [t, TOPICS[t]]));
+  const plans = plannedTopics(catalog, messaging.names, consumers);
+  await applyTopics(admin, plans);
+  const cleanup = async (): Promise<void> => {
+    await admin.deleteTopics({ topics: plans.map((p) => p.name) }).catch(() => undefined);
+    await admin.disconnect();
+    for (const topic of topics) {
+      const subject = `${schemaRegistryUrl}/subjects/${messaging.names.physical(topic)}-value`;
+      await fetch(subject, { method: 'DELETE' });
+      await fetch(`${subject}?permanent=true`, { method: 'DELETE' });
+    }
+  };
+  return { messaging, admin, cleanup };
+}
+
+/** A valid random event of a topic, with a fresh key and event id. */
+export function sampleEvent<T extends TopicName>(topic: T): EventOf<T> {
+  const event = avroTypeOf(TOPICS[topic].schema).random() as unknown as Record<string, unknown>;
+  const meta = event.meta as Record<string, unknown>;
+  return {
+    ...event,
+    [TOPICS[topic].key]: randomUUID(),
+    meta: { ...meta, eventId: randomUUID(), occurredAt: Date.now() },
+  } as unknown as EventOf<T>;
+}
+
+/** Reads every record of a physical topic from the beginning until `until` says it has enough. */
+export async function readTopic(
+  messaging: Messaging,
+  topic: string,
+  until: (records: KafkaMessage[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<KafkaMessage[]> {
+  const consumer = messaging.kafka.consumer({ groupId: `reader-${randomUUID()}` });
+  const records: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  try {
+    return await new Promise<KafkaMessage[]>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${records.length} records on ${topic} after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          records.push(message);
+          if (until(records)) {
+            clearTimeout(timer);
+            resolve(records);
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export function headerText(message: KafkaMessage, name: string): string | undefined {
+  const value = message.headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.toString();
+}
+
+export const { logLevel } = kafkajs;
