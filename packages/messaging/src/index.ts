@@ -8,8 +8,10 @@ export {
   type RetryPolicy,
 } from './consumer.ts';
 export { MessagingError, UndecodableMessageError } from './errors.ts';
+export { Inbox } from './inbox.ts';
 export { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
 export { type MessagingMetrics, NO_METRICS } from './metrics.ts';
+export { Outbox, OutboxRelay, type RelayOptions } from './outbox.ts';
 export { EventPublisher, type RawRecord } from './publisher.ts';
 export {
   type RegistryOptions,
@@ -21,3 +23,11 @@ export { AvroSerde, frame, InvalidEventError } from './serde.ts';
 export { TopicNames } from './topic-names.ts';
 export { applyTopics, plannedTopics, type TopicChange, type TopicPlan } from './topics.ts';
 export { extractTraceContext, injectTraceContext, withProcessSpan, withPublishSpan } from './tracing.ts';
+export {
+  MESSAGING_TABLES_SQL,
+  migrateMessagingTables,
+  pgliteDatabase,
+  postgresDatabase,
+  type SqlDatabase,
+  type SqlExecutor,
+} from './sql.ts';

@@ -1,0 +1,35 @@
+import type { SqlDatabase, SqlExecutor } from './sql.ts';
+
+/**
+ * Makes a consumer's handling idempotent: the event id is recorded in the same transaction as the
+ * state change, so a redelivered event (after a crash before the offset commit, or a republished
+ * outbox row) finds its id and changes nothing.
+ */
+export class Inbox {
+  constructor(
+    private readonly db: SqlDatabase,
+    /** The consuming service; each consumer keeps its own record of what it handled. */
+    private readonly consumer: string,
+  ) {}
+
+  /**
+   * Runs `work` and records the event as handled, in one transaction. Returns false, without
+   * running `work`, when the event was handled before.
+   */
+  async handleOnce(
+    eventId: string,
+    topic: string,
+    work: (tx: SqlExecutor) => Promise<void>,
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        `INSERT INTO messaging_inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
+         ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
+        [this.consumer, eventId, topic],
+      );
+      if (rows.length === 0) return false;
+      await work(tx);
+      return true;
+    });
+  }
+}

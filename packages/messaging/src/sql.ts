@@ -1,0 +1,104 @@
+import type { PGlite } from '@electric-sql/pglite';
+import type { Pool, PoolClient } from 'pg';
+
+/**
+ * The little of a SQL database the outbox and inbox need, so they work on PGlite (a service's
+ * default, in-process) and on PostgreSQL (when DATABASE_URL is set) alike.
+ */
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+}
+
+export interface SqlDatabase extends SqlExecutor {
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Calls `onNotify` for every NOTIFY on the channel, from any connection; resolves to unlisten. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+}
+
+/** Tables of the outbox and the inbox; idempotent, safe to run at every start. */
+export const MESSAGING_TABLES_SQL = `
+CREATE TABLE IF NOT EXISTS messaging_outbox (
+  id         bigserial   PRIMARY KEY,
+  topic      text        NOT NULL,
+  key        text        NOT NULL,
+  event_id   uuid        NOT NULL,
+  payload    bytea       NOT NULL,
+  headers    jsonb       NOT NULL DEFAULT '{}'::jsonb,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS messaging_inbox (
+  consumer   text        NOT NULL,
+  event_id   uuid        NOT NULL,
+  topic      text        NOT NULL,
+  handled_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, event_id)
+);
+`;
+
+/** Creates the outbox and inbox tables if they are missing. */
+export async function migrateMessagingTables(db: SqlExecutor): Promise<void> {
+  for (const statement of MESSAGING_TABLES_SQL.split(';').map((s) => s.trim())) {
+    if (statement !== '') await db.query(statement);
+  }
+}
+
+/** A PGlite instance as a SqlDatabase. */
+export function pgliteDatabase(pg: PGlite): SqlDatabase {
+  return {
+    query: async <Row>(sql: string, params?: unknown[]) => ({
+      rows: (await pg.query<Row>(sql, params)).rows,
+    }),
+    transaction: (work) =>
+      pg.transaction((tx) =>
+        work({
+          query: async <Row>(sql: string, params?: unknown[]) => ({
+            rows: (await tx.query<Row>(sql, params)).rows,
+          }),
+        }),
+      ),
+    listen: async (channel, onNotify) => {
+      const unlisten = await pg.listen(channel, () => onNotify());
+      return () => unlisten();
+    },
+  };
+}
+
+/** A node-postgres pool as a SqlDatabase; LISTEN holds one dedicated connection. */
+export function postgresDatabase(pool: Pool): SqlDatabase {
+  const executor = (client: Pool | PoolClient): SqlExecutor => ({
+    query: async <Row>(sql: string, params?: unknown[]) => ({
+      rows: (await client.query(sql, params)).rows as Row[],
+    }),
+  });
+  return {
+    ...executor(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(executor(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onNotify) {
+      const client = await pool.connect();
+      const handler = (message: { channel: string }): void => {
+        if (message.channel === channel) onNotify();
+      };
+      client.on('notification', handler);
+      await client.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
+      return async () => {
+        client.off('notification', handler);
+        await client.query(`UNLISTEN "${channel.replaceAll('"', '""')}"`).catch(() => undefined);
+        client.release();
+      };
+    },
+  };
+}

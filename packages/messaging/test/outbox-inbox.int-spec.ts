@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import type { EventOf } from '@switchboard/contracts';
+import { waitFor } from '@switchboard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventConsumer, type EventHandler } from '../src/consumer.ts';
+import { Inbox } from '../src/inbox.ts';
+import type { Messaging } from '../src/messaging.ts';
+import { Outbox, OutboxRelay } from '../src/outbox.ts';
+import { migrateMessagingTables, pgliteDatabase, type SqlDatabase } from '../src/sql.ts';
+import { isolatedMessaging, readTopic, sampleEvent } from './support.ts';
+
+const TOPIC = 'orders.order-placed.v1';
+type Placed = EventOf<typeof TOPIC>;
+
+describe('outbox and inbox on PGlite', () => {
+  let messaging: Messaging;
+  let cleanup: () => Promise<void>;
+  let pg: PGlite;
+  let db: SqlDatabase;
+  let outbox: Outbox;
+
+  beforeAll(async () => {
+    ({ messaging, cleanup } = await isolatedMessaging([TOPIC], ['inbox-it']));
+    await messaging.publisher.start([TOPIC]);
+    pg = new PGlite();
+    db = pgliteDatabase(pg);
+    await migrateMessagingTables(db);
+    await migrateMessagingTables(db); // idempotent
+    await db.query('CREATE TABLE bookings (order_id uuid PRIMARY KEY)');
+    await db.query('CREATE TABLE confirmations (order_id uuid PRIMARY KEY)');
+    outbox = new Outbox(messaging.serde);
+  });
+
+  afterAll(async () => {
+    await messaging.publisher.stop();
+    await cleanup();
+    await pg.close();
+  });
+
+  function placed(orderId: string, sequence: number): Placed {
+    return { ...sampleEvent(TOPIC), orderId, durationMinutes: sequence };
+  }
+
+  async function book(event: Placed, fail = false): Promise<void> {
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO bookings (order_id) VALUES ($1)', [event.orderId]);
+      await outbox.enqueue(tx, TOPIC, event.orderId, event);
+      if (fail) throw new Error('the booking failed after the event was written');
+    });
+  }
+
+  const keysOn = async (count: number) =>
+    (await readTopic(messaging, messaging.names.physical(TOPIC), (r) => r.length >= count)).map((m) => ({
+      key: m.key?.toString() ?? '',
+      value: m.value,
+    }));
+
+  it('publishes a committed event promptly, woken by the commit, and never a rolled-back one', async () => {
+    const relay = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names, {
+      pollIntervalMs: 60_000,
+    });
+    await relay.start();
+    try {
+      const rolledBack = placed(randomUUID(), 1);
+      await expect(book(rolledBack, true)).rejects.toThrow('booking failed');
+      const committed = placed(randomUUID(), 2);
+      const started = Date.now();
+      await book(committed);
+      const records = await keysOn(1);
+      // The fallback poll is a minute away: only the commit's notification can explain this.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(records.map((r) => r.key)).toEqual([committed.orderId]);
+      expect(await messaging.serde.decode(TOPIC, records[0]?.value ?? null)).toEqual(committed);
+      const { rows } = await db.query('SELECT order_id FROM bookings WHERE order_id = $1', [
+        rolledBack.orderId,
+      ]);
+      expect(rows).toEqual([]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("loses nothing and keeps each key's order through a crash between publishing and deleting", async () => {
+    const keys = [randomUUID(), randomUUID(), randomUUID()];
+    for (const key of keys) await book(placed(key, 1));
+    // Later events of the same orders, each in its own transaction.
+    for (let sequence = 2; sequence <= 12; sequence++) {
+      for (const key of keys) {
+        await db.transaction((tx) => outbox.enqueue(tx, TOPIC, key, placed(key, sequence)));
+      }
+    }
+    // A database whose first DELETE fails: the relay published, then "crashed" before deleting.
+    let crashes = 1;
+    const crashing: SqlDatabase = {
+      ...db,
+      transaction: (work) =>
+        db.transaction((tx) =>
+          work({
+            query: (sql, params) => {
+              if (sql.startsWith('DELETE') && crashes-- > 0) throw new Error('relay crashed');
+              return tx.query(sql, params);
+            },
+          }),
+        ),
+    };
+    const first = new OutboxRelay(crashing, messaging.publisher, messaging.serde, messaging.names, {
+      batchSize: 5,
+    });
+    await expect(first.publishBatch()).rejects.toThrow('relay crashed');
+    // A new relay (the restarted service) picks up from the rows still in the outbox.
+    const second = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names, {
+      batchSize: 5,
+    });
+    while ((await second.publishBatch()) > 0);
+
+    const total = 1 + keys.length * 12 + 5; // the first test's event, these, and 5 republished
+    const records = await keysOn(total);
+    for (const key of keys) {
+      const sequences = await Promise.all(
+        records
+          .filter((r) => r.key === key)
+          .map(async (r) => (await messaging.serde.decode(TOPIC, r.value)).durationMinutes),
+      );
+      const firstSeen = sequences.filter((s, i) => sequences.indexOf(s) === i);
+      expect(firstSeen, `order of key ${key}`).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    }
+    expect((await db.query('SELECT id FROM messaging_outbox')).rows).toEqual([]);
+  });
+
+  it('has a redelivered or republished event change nothing the second time', async () => {
+    const inbox = new Inbox(db, 'inbox-it');
+    const orderId = randomUUID();
+    let effects = 0;
+    class Confirm implements EventHandler<typeof TOPIC> {
+      readonly topic = TOPIC;
+      seen = 0;
+      async handle(event: Placed): Promise<void> {
+        if (event.orderId !== orderId) return;
+        this.seen++;
+        await inbox.handleOnce(event.meta.eventId, TOPIC, async (tx) => {
+          await tx.query('INSERT INTO confirmations (order_id) VALUES ($1)', [event.orderId]);
+          effects++;
+        });
+      }
+    }
+    const handler = new Confirm();
+    const consumerOf = () =>
+      new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
+        service: 'inbox-it',
+        handlers: [handler],
+        names: messaging.names,
+      });
+    const event = placed(orderId, 1);
+    await messaging.publisher.publish(TOPIC, orderId, event);
+    let consumer = consumerOf();
+    await consumer.start();
+    await waitFor(async () => (handler.seen >= 1 ? true : undefined), { description: 'first delivery' });
+    await consumer.stop();
+
+    // As if the service crashed after its transaction but before committing the offset.
+    const admin = messaging.kafka.admin();
+    await admin.connect();
+    await admin.resetOffsets({ groupId: 'inbox-it', topic: messaging.names.physical(TOPIC), earliest: true });
+    await admin.disconnect();
+    // And the same event published again, as a relay restart may do.
+    await messaging.publisher.publish(TOPIC, orderId, event);
+
+    consumer = consumerOf();
+    await consumer.start();
+    try {
+      await waitFor(async () => (handler.seen >= 3 ? true : undefined), { description: 'both redeliveries' });
+    } finally {
+      await consumer.stop();
+    }
+    expect(effects).toBe(1);
+    expect(
+      (await db.query('SELECT order_id FROM confirmations WHERE order_id = $1', [orderId])).rows,
+    ).toHaveLength(1);
+  });
+});
