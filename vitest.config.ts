@@ -12,6 +12,10 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: { conditions: ['@switchboard/source', ...defaultServerConditions] },
   ssr: { resolve: { conditions: ['@switchboard/source', ...defaultServerConditions] } },
+  // Global setup files are loaded in Vitest's own `__vitest__` environment, which needs it too.
+  environments: {
+    __vitest__: { resolve: { conditions: ['@switchboard/source', ...defaultServerConditions] } },
+  },
   test: {
     exclude: ['**/node_modules/**', '**/dist/**'],
     projects: [

@@ -9,7 +9,7 @@ import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
 import { COMPONENTS, componentState, down, fetchArtifacts, logFile, up } from './stack.ts';
 import { exists } from './artifacts.ts';
-import { silenceKafkajsTimerWarning } from './warnings.ts';
+import { silenceKafkajsTimerWarning } from '@switchboard/messaging';
 
 const USAGE = `usage: pnpm stack <command> [component...]
 

@@ -17,4 +17,3 @@ export {
   type ComponentState,
   type UpResult,
 } from './stack.ts';
-export { silenceKafkajsTimerWarning } from './warnings.ts';

@@ -7,6 +7,7 @@ export {
   HEADERS,
   type RetryPolicy,
 } from './consumer.ts';
+export { type DeadLetter, listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 export { MessagingError, UndecodableMessageError } from './errors.ts';
 export { Inbox } from './inbox.ts';
 export { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
@@ -31,3 +32,4 @@ export {
   type SqlDatabase,
   type SqlExecutor,
 } from './sql.ts';
+export { silenceKafkajsTimerWarning } from './warnings.ts';

@@ -3,6 +3,7 @@ import type { EventOf } from '@switchboard/contracts';
 import { waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventConsumer, type EventHandler, HEADERS } from '../src/consumer.ts';
+import { listDeadLetters, replayDeadLetters } from '../src/dead-letters.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { headerText, isolatedMessaging, readTopic, sampleEvent } from './support.ts';
 
@@ -119,5 +120,75 @@ describe('EventConsumer', () => {
     // The healthy record behind it was not held up by the failing one.
     expect(handler.handled).toContain(healthy);
     expect(await messaging.serde.decode(TOPIC, parked?.value ?? null)).toMatchObject({ orderId: failing });
+  });
+});
+
+describe('dead letters', () => {
+  const service = 'dlq-it';
+  let messaging: Messaging;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ messaging, cleanup } = await isolatedMessaging([TOPIC], [service]));
+    await messaging.publisher.start([TOPIC]);
+  });
+
+  afterAll(async () => {
+    await messaging.publisher.stop();
+    await cleanup();
+  });
+
+  it('lists a parked record with its error, replays it once to its topic, where a fixed handler takes it', async () => {
+    const orderId = randomUUID();
+    const broken = new Set([orderId]);
+    const handler = new RecordingHandler(broken);
+    const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
+      service,
+      handlers: [handler],
+      names: messaging.names,
+      retry: { attempts: 1, retryTopicAttempts: 0 },
+    });
+    await consumer.start();
+    try {
+      await messaging.publisher.publish(TOPIC, orderId, { ...sampleEvent(TOPIC), orderId });
+      const letters = await waitFor(
+        async () => {
+          const found = await listDeadLetters(messaging.kafka, messaging.names, TOPIC, service);
+          return found.length > 0 ? found : undefined;
+        },
+        { description: 'the dead letter', timeoutMs: 30_000 },
+      );
+      expect(letters).toMatchObject([
+        {
+          key: orderId,
+          errorClass: 'RangeError',
+          attempts: '1',
+          replayed: false,
+          originalTopic: messaging.names.physical(TOPIC),
+        },
+      ]);
+
+      broken.clear(); // the bug is fixed
+      const replayed = await replayDeadLetters(
+        messaging.kafka,
+        messaging.publisher,
+        messaging.names,
+        TOPIC,
+        service,
+      );
+      expect(replayed.map((d) => d.key)).toEqual([orderId]);
+      await waitFor(async () => (handler.handled.includes(orderId) ? true : undefined), {
+        description: 'the replayed record to be handled',
+        timeoutMs: 30_000,
+      });
+      expect(
+        await replayDeadLetters(messaging.kafka, messaging.publisher, messaging.names, TOPIC, service),
+      ).toEqual([]);
+      expect((await listDeadLetters(messaging.kafka, messaging.names, TOPIC, service))[0]?.replayed).toBe(
+        true,
+      );
+    } finally {
+      await consumer.stop();
+    }
   });
 });

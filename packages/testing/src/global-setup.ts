@@ -1,11 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import {
-  down,
-  resolveEndpoints,
-  silenceKafkajsTimerWarning,
-  type StackEndpoints,
-  up,
-} from '@switchboard/stack';
+import { down, resolveEndpoints, type StackEndpoints, up } from '@switchboard/stack';
+import { silenceKafkajsTimerWarning } from '@switchboard/messaging';
 import { containersAvailable, startContainers } from './containers.ts';
 import { STACK_KEY } from './stack-key.ts';
 

@@ -1,4 +1,4 @@
 // Runs in every integration test worker before its test files.
-import { silenceKafkajsTimerWarning } from '@switchboard/stack';
+import { silenceKafkajsTimerWarning } from '@switchboard/messaging';
 
 silenceKafkajsTimerWarning();

@@ -4,6 +4,7 @@
  * retry and dead-letter topics) on the Kafka of KAFKA_BROKERS, idempotently.
  */
 import { Kafka, logLevel } from 'kafkajs';
+import { silenceKafkajsTimerWarning } from '../warnings.ts';
 import { applyTopics, plannedTopics } from '../topics.ts';
 
 const USAGE = 'usage: pnpm topics <apply|plan> [--replication-factor N]';
@@ -43,6 +44,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+silenceKafkajsTimerWarning();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
