@@ -12,6 +12,12 @@ export { MessagingError, UndecodableMessageError } from './errors.ts';
 export { Inbox } from './inbox.ts';
 export { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
 export { type MessagingMetrics, NO_METRICS } from './metrics.ts';
+export {
+  MESSAGING,
+  MESSAGING_OPTIONS,
+  MessagingModule,
+  type MessagingModuleOptions,
+} from './messaging.module.ts';
 export { Outbox, OutboxRelay, type RelayOptions } from './outbox.ts';
 export { EventPublisher, type RawRecord } from './publisher.ts';
 export {

@@ -1,0 +1,126 @@
+import {
+  type DynamicModule,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { TopicName } from '@switchboard/contracts';
+import { EventConsumer, type EventHandler, type RetryPolicy } from './consumer.ts';
+import { Inbox } from './inbox.ts';
+import { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
+import { Outbox, OutboxRelay } from './outbox.ts';
+import { EventPublisher } from './publisher.ts';
+import type { SqlDatabase } from './sql.ts';
+
+export interface MessagingModuleOptions extends MessagingOptions {
+  /** Topics this service publishes; their schemas are registered at start-up. */
+  readonly publishes: readonly TopicName[];
+  /**
+   * The handler classes, one per consumed topic: the single, explicit list of this service's
+   * subscriptions. They become providers of this module, so they get their use cases injected
+   * from the modules listed in `imports`.
+   */
+  readonly handlers?: readonly Type<EventHandler>[];
+  /** Modules that export what the handlers inject. */
+  readonly imports?: DynamicModule['imports'];
+  /** The service's database, for the outbox relay and the inbox. */
+  readonly database?: SqlDatabase;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+/** Injection tokens of the options and of the wired `Messaging` parts. */
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+export const MESSAGING = Symbol('MESSAGING');
+
+/** Starts the bus with the application and stops it in order when the application closes. */
+class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer: EventConsumer | undefined;
+  private relay: OutboxRelay | undefined;
+
+  constructor(
+    private readonly options: MessagingModuleOptions,
+    private readonly messaging: Messaging,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { messaging, options } = this;
+    await messaging.publisher.start(options.publishes);
+    if (options.database) {
+      this.relay = new OutboxRelay(options.database, messaging.publisher, messaging.serde, messaging.names, {
+        metrics: messaging.metrics,
+      });
+      await this.relay.start();
+    }
+    const handlers = (options.handlers ?? []).map((type) => this.moduleRef.get(type));
+    if (handlers.length > 0) {
+      this.consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
+        service: options.service,
+        handlers,
+        names: messaging.names,
+        metrics: messaging.metrics,
+        retry: options.retry,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      });
+      await this.consumer.start();
+    }
+  }
+
+  /** Stop fetching and finish in-flight handlers (committing them), then drain the relay. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+    await this.relay?.stop();
+    await this.messaging.publisher.stop();
+  }
+}
+
+/**
+ * Switchboard's event bus for a NestJS service:
+ *
+ * ```ts
+ * MessagingModule.forRoot({
+ *   service: 'orders', brokers, registryUrl,
+ *   publishes: ['orders.order-placed.v1'],
+ *   handlers: [BridgeReservedHandler, BridgeRejectedHandler],
+ *   database,
+ * })
+ * ```
+ *
+ * Provides `MESSAGING` (the wired parts), `EventPublisher`, `Outbox` and, with a database, `Inbox`.
+ */
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingModuleOptions): DynamicModule {
+    const handlers = [...(options.handlers ?? [])];
+    const providers: Provider[] = [
+      { provide: MESSAGING_OPTIONS, useValue: options },
+      { provide: MESSAGING, useFactory: () => createMessaging(options) },
+      { provide: EventPublisher, useFactory: (m: Messaging) => m.publisher, inject: [MESSAGING] },
+      { provide: Outbox, useFactory: (m: Messaging) => new Outbox(m.serde), inject: [MESSAGING] },
+      ...handlers,
+      {
+        provide: MessagingLifecycle,
+        useFactory: (o: MessagingModuleOptions, m: Messaging, ref: ModuleRef) =>
+          new MessagingLifecycle(o, m, ref),
+        inject: [MESSAGING_OPTIONS, MESSAGING, ModuleRef],
+      },
+    ];
+    const exported: DynamicModule['exports'] = [MESSAGING, EventPublisher, Outbox];
+    if (options.database) {
+      const database = options.database;
+      providers.push({ provide: Inbox, useFactory: () => new Inbox(database, String(options.service)) });
+      exported.push(Inbox);
+    }
+    return {
+      module: MessagingModule,
+      global: true,
+      imports: options.imports ?? [],
+      providers,
+      exports: exported,
+    };
+  }
+}
