@@ -9,6 +9,8 @@ import type { TopicNames } from './topic-names.ts';
 import { extractTraceContext, injectTraceContext, withPublishSpan } from './tracing.ts';
 
 const CHANNEL = 'messaging_outbox';
+/** Advisory lock key of the relay (any constant unique to this use). */
+const RELAY_LOCK = 7_243_001;
 
 /**
  * Writes an event into the outbox inside the caller's transaction, so the state change and the
@@ -110,10 +112,12 @@ export class OutboxRelay {
         do {
           published = await this.publishBatch();
         } while (published > 0 && this.running);
-        const [{ count } = { count: 0 }] = (
-          await this.db.query<{ count: number }>('SELECT count(*)::int AS count FROM messaging_outbox')
-        ).rows;
-        metrics.outboxBacklog?.(count);
+        if (metrics.outboxBacklog) {
+          const [{ count } = { count: 0 }] = (
+            await this.db.query<{ count: number }>('SELECT count(*)::int AS count FROM messaging_outbox')
+          ).rows;
+          metrics.outboxBacklog(count);
+        }
       } catch (error) {
         this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
         await sleep(500);
@@ -132,31 +136,39 @@ export class OutboxRelay {
     }
   }
 
-  /** One pass: the oldest rows, published in order, then deleted. Returns how many. */
+  /**
+   * One pass: the oldest rows, published in order, then deleted. Returns how many. No transaction
+   * is held while Kafka is called, so the service's own transactions never wait for the broker; a
+   * session advisory lock keeps it to one relay at a time per database.
+   */
   async publishBatch(): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      // One relay at a time per database, whatever the number of service instances.
-      const [lock] = (await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(7243001) AS ok'))
-        .rows;
+    return this.db.session(async (connection) => {
+      const [lock] = (
+        await connection.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK])
+      ).rows;
       if (!lock?.ok) return 0;
-      const { rows } = await tx.query<OutboxRow>(
-        'SELECT id, topic, key, payload, headers FROM messaging_outbox ORDER BY id LIMIT $1',
-        [this.options.batchSize ?? 500],
-      );
-      if (rows.length === 0) return 0;
-      const topics = [...new Set(rows.map((r) => r.topic))].filter(
-        (t) => !this.prepared.has(t),
-      ) as TopicName[];
-      if (topics.length > 0) {
-        await this.serde.prepare(topics);
-        for (const topic of topics) this.prepared.add(topic);
+      try {
+        const { rows } = await connection.query<OutboxRow>(
+          'SELECT id, topic, key, payload, headers FROM messaging_outbox ORDER BY id LIMIT $1',
+          [this.options.batchSize ?? 500],
+        );
+        if (rows.length === 0) return 0;
+        const topics = [...new Set(rows.map((r) => r.topic))].filter(
+          (t) => !this.prepared.has(t),
+        ) as TopicName[];
+        if (topics.length > 0) {
+          await this.serde.prepare(topics);
+          for (const topic of topics) this.prepared.add(topic);
+        }
+        const records = await Promise.all(rows.map((row) => this.toRecord(row)));
+        await this.publisher.send(records);
+        await connection.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [
+          rows.map((r) => String(r.id)),
+        ]);
+        return rows.length;
+      } finally {
+        await connection.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]);
       }
-      const records = await Promise.all(rows.map((row) => this.toRecord(row)));
-      await this.publisher.send(records);
-      await tx.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [
-        rows.map((r) => String(r.id)),
-      ]);
-      return rows.length;
     });
   }
 

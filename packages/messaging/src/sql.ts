@@ -12,6 +12,8 @@ export interface SqlExecutor {
 export interface SqlDatabase extends SqlExecutor {
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs `work` on one connection, outside any transaction (for session-level advisory locks). */
+  session<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T>;
   /** Calls `onNotify` for every NOTIFY on the channel, from any connection; resolves to unlisten. */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
 }
@@ -57,6 +59,13 @@ export function pgliteDatabase(pg: PGlite): SqlDatabase {
           }),
         }),
       ),
+    // PGlite is one connection: the instance itself.
+    session: (work) =>
+      work({
+        query: async <Row>(sql: string, params?: unknown[]) => ({
+          rows: (await pg.query<Row>(sql, params)).rows,
+        }),
+      }),
     listen: async (channel, onNotify) => {
       const unlisten = await pg.listen(channel, () => onNotify());
       return () => unlisten();
@@ -83,6 +92,14 @@ export function postgresDatabase(pool: Pool): SqlDatabase {
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async session(work) {
+      const client = await pool.connect();
+      try {
+        return await work(executor(client));
       } finally {
         client.release();
       }

@@ -94,12 +94,12 @@ describe('outbox and inbox on PGlite', () => {
     let crashes = 1;
     const crashing: SqlDatabase = {
       ...db,
-      transaction: (work) =>
-        db.transaction((tx) =>
+      session: (work) =>
+        db.session((connection) =>
           work({
             query: (sql, params) => {
               if (sql.startsWith('DELETE') && crashes-- > 0) throw new Error('relay crashed');
-              return tx.query(sql, params);
+              return connection.query(sql, params);
             },
           }),
         ),
