@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EventOf, type ServiceName, type TopicName } from '@switchboard/contracts';
+import { type Context, context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { UndecodableMessageError } from './errors.ts';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
 import type { EventPublisher, RawRecord } from './publisher.ts';
 import type { AvroSerde } from './serde.ts';
 import { TopicNames } from './topic-names.ts';
-import { extractTraceContext, withProcessSpan } from './tracing.ts';
+import { extractTraceContext, startProcessSpan, withProcessSpan } from './tracing.ts';
 
 /** What a handler learns about the record besides the event. */
 export interface HandlerContext {
@@ -16,12 +17,26 @@ export interface HandlerContext {
   readonly key: string;
   /** 1 for the first try; counts in-process retries and trips through the retry topic. */
   readonly attempt: number;
+  /** The trace context of this record's processing span; pass it on to what the handler emits. */
+  readonly trace: Context;
+}
+
+/** One record of a batch handed to `handleBatch`. */
+export interface BatchItem<T extends TopicName = TopicName> {
+  readonly event: EventOf<T>;
+  readonly context: HandlerContext;
 }
 
 /** Handles one topic's events. Declared explicitly in one list per service; never discovered. */
 export interface EventHandler<T extends TopicName = TopicName> {
   readonly topic: T;
   handle(event: EventOf<T>, context: HandlerContext): Promise<void>;
+  /**
+   * Optional: handles consecutive records of one partition at once (e.g. in one database
+   * transaction), in their order. When it throws, each record of the batch is handled again on its
+   * own through `handle`, with the usual retries, so one bad record never fails its neighbours.
+   */
+  handleBatch?(items: readonly BatchItem<T>[]): Promise<void>;
 }
 
 export interface RetryPolicy {
@@ -51,6 +66,8 @@ export interface ConsumerOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Partitions handled at once; records of one partition (so of one key) stay in order. */
   readonly partitionsConsumedConcurrently?: number;
+  /** Most records given to one `handleBatch` call (default 200). */
+  readonly maxBatchSize?: number;
   readonly metrics?: MessagingMetrics;
   /** Called once for each record parked in a dead-letter topic, e.g. to log it. */
   readonly onDeadLetter?: (record: RawRecord, error: Error) => void;
@@ -151,6 +168,22 @@ export class EventConsumer {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const heartbeat = (): Promise<void> => payload.heartbeat();
+    const logical = this.names.logical(batch.topic);
+    const handler = logical === undefined ? undefined : this.handlers.get(logical);
+    // Retry records wait for their time and go one by one; so does a handler without handleBatch.
+    if (handler?.handleBatch) {
+      const size = this.options.maxBatchSize ?? 200;
+      for (let start = 0; start < batch.messages.length; start += size) {
+        if (!payload.isRunning() || payload.isStale()) break;
+        const chunk = batch.messages.slice(start, start + size);
+        await this.processBatch(handler, batch.topic, batch.partition, chunk, heartbeat);
+        const last = chunk.at(-1);
+        if (last) payload.resolveOffset(last.offset);
+        await payload.commitOffsetsIfNecessary();
+        await heartbeat();
+      }
+      return;
+    }
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
       await this.process(batch.topic, batch.partition, message, heartbeat);
@@ -159,6 +192,68 @@ export class EventConsumer {
       await payload.commitOffsetsIfNecessary();
       await heartbeat();
     }
+  }
+
+  /**
+   * Hands consecutive records of one partition to `handleBatch`, each in its own CONSUMER span
+   * continuing its producer's trace; undecodable ones are parked first. If the batch fails, every
+   * record is processed again on its own, with retries and parking as usual.
+   */
+  private async processBatch(
+    handler: EventHandler,
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const eventTopic = this.names.logical(topic) as TopicName;
+    const items: BatchItem[] = [];
+    const spans = [];
+    for (const message of messages) {
+      const key = message.key?.toString() ?? '';
+      const parent = extractTraceContext(message.headers);
+      const span = startProcessSpan(
+        { topic, key, partition, offset: message.offset, consumerGroup: String(this.options.service) },
+        parent,
+      );
+      spans.push(span);
+      try {
+        const event = await this.serde.decode(eventTopic, message.value);
+        span.setAttribute('messaging.message.id', event.meta.eventId);
+        this.metrics.consumed?.(eventTopic);
+        this.metrics.eventAge?.(eventTopic, Date.now() - event.meta.occurredAt);
+        items.push({
+          event,
+          context: {
+            topic: eventTopic,
+            partition,
+            offset: message.offset,
+            key,
+            attempt: 1,
+            trace: trace.setSpan(parent, span),
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof UndecodableMessageError)) throw error;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.name });
+        await this.deadLetter(topic, partition, message, error, 1);
+      }
+    }
+    const started = performance.now();
+    try {
+      if (items.length > 0) await handler.handleBatch?.(items);
+      const perRecord = (performance.now() - started) / Math.max(1, items.length);
+      for (const _ of items) this.metrics.handlerDuration?.(eventTopic, perRecord);
+    } catch (error) {
+      this.metrics.failed?.(eventTopic, asError(error).name);
+      for (const span of spans) span.end();
+      const handled = new Set(items.map((i) => i.context.offset));
+      for (const message of messages) {
+        if (handled.has(message.offset)) await this.process(topic, partition, message, heartbeat);
+      }
+      return;
+    }
+    for (const span of spans) span.end();
   }
 
   /** Handles one record, or parks it; throws only when parking failed (then nothing is committed). */
@@ -206,6 +301,7 @@ export class EventConsumer {
               offset: message.offset,
               key,
               attempt,
+              trace: context.active(),
             });
             this.metrics.handlerDuration?.(eventTopic, performance.now() - started);
             return;

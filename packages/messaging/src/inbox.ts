@@ -32,4 +32,27 @@ export class Inbox {
       return true;
     });
   }
+
+  /**
+   * The batch form: records every new event id of `items` and runs `work` with the items not
+   * handled before, all in one transaction. Returns those items.
+   */
+  async handleBatchOnce<T extends { readonly eventId: string }>(
+    items: readonly T[],
+    topic: string,
+    work: (tx: SqlExecutor, fresh: readonly T[]) => Promise<void>,
+  ): Promise<T[]> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ event_id: string }>(
+        `INSERT INTO messaging_inbox (consumer, event_id, topic)
+         SELECT $1, id, $3 FROM unnest($2::uuid[]) AS id
+         ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
+        [this.consumer, items.map((i) => i.eventId), topic],
+      );
+      const fresh = new Set(rows.map((r) => r.event_id));
+      const todo = items.filter((item) => fresh.delete(item.eventId));
+      if (todo.length > 0) await work(tx, todo);
+      return todo;
+    });
+  }
 }

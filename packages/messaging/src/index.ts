@@ -1,4 +1,5 @@
 export {
+  type BatchItem,
   type ConsumerOptions,
   DEFAULT_RETRY_POLICY,
   EventConsumer,
@@ -18,7 +19,7 @@ export {
   MessagingModule,
   type MessagingModuleOptions,
 } from './messaging.module.ts';
-export { Outbox, OutboxRelay, type RelayOptions } from './outbox.ts';
+export { Outbox, type OutboxEntry, OutboxRelay, type RelayOptions } from './outbox.ts';
 export { EventPublisher, type RawRecord } from './publisher.ts';
 export {
   type RegistryOptions,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context } from '@opentelemetry/api';
 import { type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
 import { MessagingError } from './errors.ts';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
@@ -20,27 +21,60 @@ const RELAY_LOCK = 7_243_001;
 export class Outbox {
   constructor(private readonly serde: AvroSerde) {}
 
+  /**
+   * `trace` is the context the event follows from (default: the active one); a batch handler
+   * passes each record's `context.trace`.
+   */
   async enqueue<T extends TopicName>(
     tx: SqlExecutor,
     topic: T,
     key: string,
     event: EventOf<T>,
+    options: { trace?: Context } = {},
   ): Promise<void> {
-    const keyField = TOPICS[topic].key;
-    const expected = (event as unknown as Record<string, unknown>)[keyField];
-    if (expected !== key) {
-      throw new MessagingError(
-        `key for ${topic} must be the event's ${keyField} (${String(expected)}), got ${key}`,
-      );
+    await this.enqueueMany(tx, [{ topic, key, event, trace: options.trace }]);
+  }
+
+  /** Several events in one statement and one notification, in the given order. */
+  async enqueueMany(tx: SqlExecutor, entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const topics: string[] = [];
+    const keys: string[] = [];
+    const ids: string[] = [];
+    const payloads: Buffer[] = [];
+    const headers: string[] = [];
+    for (const { topic, key, event, trace } of entries) {
+      const keyField = TOPICS[topic].key;
+      const expected = (event as unknown as Record<string, unknown>)[keyField];
+      if (expected !== key) {
+        throw new MessagingError(
+          `key for ${topic} must be the event's ${keyField} (${String(expected)}), got ${key}`,
+        );
+      }
+      const carrier: Record<string, string> = {};
+      injectTraceContext(carrier, trace);
+      topics.push(topic);
+      keys.push(key);
+      ids.push(event.meta.eventId);
+      payloads.push(this.serde.encodeBody(topic, event));
+      headers.push(JSON.stringify(carrier));
     }
-    const headers: Record<string, string> = {};
-    injectTraceContext(headers);
+    // unnest keeps the arrays' order, and bigserial ids follow it.
     await tx.query(
-      'INSERT INTO messaging_outbox (topic, key, event_id, payload, headers) VALUES ($1, $2, $3, $4, $5)',
-      [topic, key, event.meta.eventId, this.serde.encodeBody(topic, event), JSON.stringify(headers)],
+      `INSERT INTO messaging_outbox (topic, key, event_id, payload, headers)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bytea[], $5::jsonb[])`,
+      [topics, keys, ids, payloads, headers],
     );
     await tx.query(`SELECT pg_notify('${CHANNEL}', '')`);
   }
+}
+
+/** One event to write to the outbox. */
+export interface OutboxEntry<T extends TopicName = TopicName> {
+  readonly topic: T;
+  readonly key: string;
+  readonly event: EventOf<T>;
+  readonly trace?: Context;
 }
 
 interface OutboxRow {

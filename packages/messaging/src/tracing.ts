@@ -29,8 +29,8 @@ export function extractTraceContext(headers: IHeaders | undefined): Context {
 }
 
 /** Writes the given (by default the active) trace context into record headers. */
-export function injectTraceContext(headers: Record<string, string>, from: Context = context.active()): void {
-  propagation.inject(from, headers);
+export function injectTraceContext(headers: Record<string, string>, from?: Context): void {
+  propagation.inject(from ?? context.active(), headers);
 }
 
 interface SpanAttributes {
@@ -74,6 +74,15 @@ export function withProcessSpan<T>(
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   return runInSpan(`process ${a.topic}`, SpanKind.CONSUMER, attributes('process', a), parent, work);
+}
+
+/** Starts (without ending) a CONSUMER span `process <topic>` that continues the record's trace. */
+export function startProcessSpan(a: SpanAttributes, parent: Context): Span {
+  return tracer().startSpan(
+    `process ${a.topic}`,
+    { kind: SpanKind.CONSUMER, attributes: attributes('process', a) },
+    parent,
+  );
 }
 
 async function runInSpan<T>(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventOf } from '@switchboard/contracts';
 import { waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventConsumer, type EventHandler, HEADERS } from '../src/consumer.ts';
+import { type BatchItem, EventConsumer, type EventHandler, HEADERS } from '../src/consumer.ts';
 import { listDeadLetters, replayDeadLetters } from '../src/dead-letters.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { headerText, isolatedMessaging, readTopic, sampleEvent } from './support.ts';
@@ -187,6 +187,77 @@ describe('dead letters', () => {
       expect((await listDeadLetters(messaging.kafka, messaging.names, TOPIC, service))[0]?.replayed).toBe(
         true,
       );
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
+
+describe('batch handling', () => {
+  const service = 'batch-it';
+  let messaging: Messaging;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ messaging, cleanup } = await isolatedMessaging([TOPIC], [service]));
+    await messaging.publisher.start([TOPIC]);
+  });
+
+  afterAll(async () => {
+    await messaging.publisher.stop();
+    await cleanup();
+  });
+
+  it("hands a partition's records over together, and one bad record fails only itself", async () => {
+    const bad = randomUUID();
+    const good = Array.from({ length: 30 }, () => randomUUID());
+    const handled: string[] = [];
+    const batchSizes: number[] = [];
+    class BatchHandler implements EventHandler<typeof TOPIC> {
+      readonly topic = TOPIC;
+      async handle(event: Placed): Promise<void> {
+        if (event.orderId === bad) throw new TypeError('unusable order');
+        handled.push(event.orderId);
+      }
+      async handleBatch(items: readonly BatchItem<typeof TOPIC>[]): Promise<void> {
+        if (items.some((i) => i.event.orderId === bad)) throw new TypeError('unusable order in batch');
+        batchSizes.push(items.length);
+        handled.push(...items.map((i) => i.event.orderId));
+      }
+    }
+    // Published before the consumer starts, so they wait as one backlog per partition.
+    const producer = messaging.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: messaging.names.physical(TOPIC),
+      messages: [...good.slice(0, 15), bad, ...good.slice(15)].map((orderId) => ({
+        key: orderId,
+        value: messaging.serde.encode(TOPIC, { ...sampleEvent(TOPIC), orderId }),
+      })),
+    });
+    await producer.disconnect();
+
+    const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
+      service,
+      handlers: [new BatchHandler()],
+      names: messaging.names,
+      retry: { attempts: 1, retryTopicAttempts: 0 },
+    });
+    await consumer.start();
+    try {
+      await waitFor(async () => (good.every((g) => handled.includes(g)) ? true : undefined), {
+        description: 'every good record to be handled',
+        timeoutMs: 30_000,
+      });
+      const dead = await readTopic(
+        messaging,
+        messaging.names.deadLetter(TOPIC, service),
+        (r) => r.length >= 1,
+      );
+      expect(dead.map((m) => m.key?.toString())).toEqual([bad]);
+      expect(headerText(dead[0]!, HEADERS.errorClass)).toBe('TypeError');
+      expect([...handled].sort()).toEqual([...good].sort()); // each exactly once
+      expect(Math.max(...batchSizes)).toBeGreaterThan(1);
     } finally {
       await consumer.stop();
     }

@@ -178,4 +178,21 @@ describe('outbox and inbox on PGlite', () => {
       (await db.query('SELECT order_id FROM confirmations WHERE order_id = $1', [orderId])).rows,
     ).toHaveLength(1);
   });
+
+  it('handles a batch once: repeats inside it and events seen before are left out', async () => {
+    const inbox = new Inbox(db, 'batch-inbox-it');
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const done: string[] = [];
+    const run = (ids: string[]) =>
+      inbox.handleBatchOnce(
+        ids.map((eventId) => ({ eventId })),
+        TOPIC,
+        async (_tx, fresh) => {
+          done.push(...fresh.map((f) => f.eventId));
+        },
+      );
+    expect((await run([a, b, a])).map((i) => i.eventId)).toEqual([a, b]);
+    expect((await run([a, c])).map((i) => i.eventId)).toEqual([c]);
+    expect(done).toEqual([a, b, c]);
+  });
 });
