@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchItem, EventConsumer, type EventHandler, HEADERS } from '../src/consumer.ts';
 import { listDeadLetters, replayDeadLetters } from '../src/dead-letters.ts';
 import type { Messaging } from '../src/messaging.ts';
-import { headerText, isolatedMessaging, readTopic, sampleEvent } from './support.ts';
+import { headerText, isolatedMessaging, readTopic, sampleEvent, useIsolatedMessaging } from './support.ts';
 
 const TOPIC = 'orders.order-placed.v1';
 type Placed = EventOf<typeof TOPIC>;
@@ -125,20 +125,10 @@ describe('EventConsumer', () => {
 
 describe('dead letters', () => {
   const service = 'dlq-it';
-  let messaging: Messaging;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ messaging, cleanup } = await isolatedMessaging([TOPIC], [service]));
-    await messaging.publisher.start([TOPIC]);
-  });
-
-  afterAll(async () => {
-    await messaging.publisher.stop();
-    await cleanup();
-  });
+  const bus = useIsolatedMessaging([TOPIC], [service]);
 
   it('lists a parked record with its error, replays it once to its topic, where a fixed handler takes it', async () => {
+    const messaging = bus();
     const orderId = randomUUID();
     const broken = new Set([orderId]);
     const handler = new RecordingHandler(broken);
@@ -195,20 +185,10 @@ describe('dead letters', () => {
 
 describe('batch handling', () => {
   const service = 'batch-it';
-  let messaging: Messaging;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ messaging, cleanup } = await isolatedMessaging([TOPIC], [service]));
-    await messaging.publisher.start([TOPIC]);
-  });
-
-  afterAll(async () => {
-    await messaging.publisher.stop();
-    await cleanup();
-  });
+  const bus = useIsolatedMessaging([TOPIC], [service]);
 
   it("hands a partition's records over together, and one bad record fails only itself", async () => {
+    const messaging = bus();
     const bad = randomUUID();
     const good = Array.from({ length: 30 }, () => randomUUID());
     const handled: string[] = [];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { avroTypeOf, type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
 import { stackEndpoints } from '@switchboard/testing';
 import kafkajs, { type Admin, type KafkaMessage } from 'kafkajs';
+import { afterAll, beforeAll } from 'vitest';
 import { createMessaging, type Messaging } from '../src/messaging.ts';
 import { applyTopics, plannedTopics } from '../src/topics.ts';
 
@@ -87,3 +88,27 @@ export function headerText(message: KafkaMessage, name: string): string | undefi
 }
 
 export const { logLevel } = kafkajs;
+
+/**
+ * Registers hooks that give the enclosing `describe` its own topics (publisher started for them)
+ * and clean them up afterwards; call the returned function inside tests.
+ */
+export function useIsolatedMessaging(
+  topics: readonly TopicName[],
+  consumers: readonly string[],
+): () => Messaging {
+  let messaging: Messaging | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ messaging, cleanup } = await isolatedMessaging(topics, consumers));
+    await messaging.publisher.start(topics);
+  });
+  afterAll(async () => {
+    await messaging?.publisher.stop();
+    await cleanup?.();
+  });
+  return () => {
+    if (!messaging) throw new Error('messaging is set up in beforeAll');
+    return messaging;
+  };
+}
