@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '@opentelemetry/api';
-import { type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
-import { MessagingError } from './errors.ts';
+import type { EventOf, TopicName } from '@switchboard/contracts';
+import { assertKeyOf } from './keys.ts';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
 import type { EventPublisher, RawRecord } from './publisher.ts';
 import { type AvroSerde, frame } from './serde.ts';
@@ -44,13 +44,7 @@ export class Outbox {
     const payloads: Buffer[] = [];
     const headers: string[] = [];
     for (const { topic, key, event, trace } of entries) {
-      const keyField = TOPICS[topic].key;
-      const expected = (event as unknown as Record<string, unknown>)[keyField];
-      if (expected !== key) {
-        throw new MessagingError(
-          `key for ${topic} must be the event's ${keyField} (${String(expected)}), got ${key}`,
-        );
-      }
+      assertKeyOf(topic, key, event);
       const carrier: Record<string, string> = {};
       injectTraceContext(carrier, trace);
       topics.push(topic);

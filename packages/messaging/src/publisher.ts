@@ -1,6 +1,6 @@
-import { type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
+import type { EventOf, TopicName } from '@switchboard/contracts';
 import { type IHeaders, type Kafka, Partitioners, type Producer } from 'kafkajs';
-import { MessagingError } from './errors.ts';
+import { assertKeyOf } from './keys.ts';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
 import type { AvroSerde } from './serde.ts';
 import { TopicNames } from './topic-names.ts';
@@ -42,13 +42,7 @@ export class EventPublisher {
 
   /** Publishes one event; `key` must be the event's aggregate id, the topic's key field. */
   async publish<T extends TopicName>(topic: T, key: string, event: EventOf<T>): Promise<void> {
-    const keyField = TOPICS[topic].key;
-    const expected = (event as unknown as Record<string, unknown>)[keyField];
-    if (expected !== key) {
-      throw new MessagingError(
-        `key for ${topic} must be the event's ${keyField} (${String(expected)}), got ${key}`,
-      );
-    }
+    assertKeyOf(topic, key, event);
     const value = this.serde.encode(topic, event);
     const physical = this.names.physical(topic);
     await withPublishSpan({ topic: physical, key, eventId: event.meta.eventId }, async () => {

@@ -5,6 +5,7 @@
  * Uses KAFKA_BROKERS (default 127.0.0.1:9092) and TOPIC_PREFIX (default none).
  */
 import { silenceKafkajsTimerWarning } from '../warnings.ts';
+import { brokersFromEnv } from './env.ts';
 import kafkajs from 'kafkajs';
 import { listDeadLetters, replayDeadLetters } from '../dead-letters.ts';
 import { EventPublisher } from '../publisher.ts';
@@ -20,7 +21,7 @@ async function main([command, topic, consumer]: readonly string[]): Promise<numb
     console.error(USAGE);
     return 1;
   }
-  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
+  const brokers = brokersFromEnv();
   const kafka = new kafkajs.Kafka({ clientId: 'switchboard-dlq', brokers, logLevel: kafkajs.logLevel.WARN });
   const names = new TopicNames(process.env.TOPIC_PREFIX ?? '');
   if (command === 'list') {

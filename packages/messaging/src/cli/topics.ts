@@ -5,6 +5,7 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { silenceKafkajsTimerWarning } from '../warnings.ts';
+import { brokersFromEnv } from './env.ts';
 import { applyTopics, plannedTopics } from '../topics.ts';
 
 const USAGE = 'usage: pnpm topics <apply|plan> [--replication-factor N]';
@@ -25,7 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const flag = argv.indexOf('--replication-factor');
   const replicationFactor = flag >= 0 ? Number(argv[flag + 1]) : undefined;
-  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
+  const brokers = brokersFromEnv();
   const admin = new Kafka({ clientId: 'switchboard-topics', brokers, logLevel: logLevel.WARN }).admin();
   await admin.connect();
   try {
