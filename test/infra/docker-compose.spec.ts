@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { LOCAL_ENDPOINTS } from '@switchboard/stack';
 
 /**
  * No Docker engine runs here, so docker-compose.yml is checked by reading it: what a user with
@@ -53,6 +54,11 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const port of service.ports ?? []) expect(port, `${name} port ${port}`).toMatch(/^127\.0\.0\.1:/);
     }
+  });
+
+  it('publishes PostgreSQL on the local stack port, so one default POSTGRES_URL serves both', () => {
+    const port = new URL(LOCAL_ENDPOINTS.postgresUrl).port;
+    expect(services.postgres?.ports).toEqual([`127.0.0.1:${port}:5432`]);
   });
 
   it('points every dependency at a service that exists and waits for it to be healthy', () => {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ComponentName } from './component.ts';
-import { ENDPOINT_ENV, resolveEndpoints } from './endpoints.ts';
+import { ENDPOINT_ENV, resolveEndpoints, withoutPassword } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
 import { COMPONENTS, componentState, down, fetchArtifacts, logFile, up } from './stack.ts';
@@ -51,6 +51,7 @@ function printEndpoints(): void {
     ['Jaeger query API', endpoints.jaegerQueryUrl, ENDPOINT_ENV.jaegerQueryUrl],
     ['SMTP', endpoints.smtpUrl, ENDPOINT_ENV.smtpUrl],
     ['Mail web UI and API', endpoints.mailApiUrl, ENDPOINT_ENV.mailApiUrl],
+    ['PostgreSQL (admin)', withoutPassword(endpoints.postgresUrl), ENDPOINT_ENV.postgresUrl],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   print('\nEndpoints (override with the variable on the right):');

@@ -1,7 +1,7 @@
 import type { StackPaths } from './paths.ts';
 import type { SpawnSpec } from './processes.ts';
 
-export type ComponentName = 'kafka' | 'registry' | 'jaeger' | 'mail';
+export type ComponentName = 'postgres' | 'kafka' | 'registry' | 'jaeger' | 'mail';
 
 /** One server of the local stack: how to fetch it, start it and tell that it is healthy. */
 export interface Component {
@@ -16,6 +16,8 @@ export interface Component {
   readonly endpoints: readonly { label: string; url: string }[];
   /** Seconds to wait for it to become healthy after starting. */
   readonly startTimeoutSeconds: number;
+  /** The signal that stops it cleanly (default SIGTERM); SIGKILL follows after a grace time. */
+  readonly stopSignal?: NodeJS.Signals;
   /** A string found in the command line of its process and in no other program's. */
   marker(paths: StackPaths): string;
   /** True when its artifacts are already in the cache. */
@@ -29,5 +31,5 @@ export interface Component {
   /** True when it answers requests. */
   healthy(): Promise<boolean>;
   /** Settings applied once it is healthy (idempotent). */
-  configure?(): Promise<void>;
+  configure?(paths: StackPaths): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endpointsToEnv, LOCAL_ENDPOINTS, resolveEndpoints } from './endpoints.ts';
+import { endpointsToEnv, LOCAL_ENDPOINTS, resolveEndpoints, withoutPassword } from './endpoints.ts';
 
 describe('resolveEndpoints', () => {
   it('uses the local stack on 127.0.0.1 when nothing is set', () => {
@@ -15,6 +15,7 @@ describe('resolveEndpoints', () => {
       JAEGER_QUERY_URL: 'http://jaeger:16686',
       SMTP_URL: 'smtp://mail:25',
       MAIL_API_URL: 'http://mail:8025',
+      POSTGRES_URL: 'postgres://admin:secret@db.internal:5432/postgres',
     };
     const endpoints = resolveEndpoints(env);
     expect(endpoints).toEqual({
@@ -24,11 +25,41 @@ describe('resolveEndpoints', () => {
       jaegerQueryUrl: 'http://jaeger:16686',
       smtpUrl: 'smtp://mail:25',
       mailApiUrl: 'http://mail:8025',
+      postgresUrl: 'postgres://admin:secret@db.internal:5432/postgres',
     });
     expect(resolveEndpoints(endpointsToEnv(endpoints))).toEqual(endpoints);
   });
 
   it('treats an empty variable as unset', () => {
-    expect(resolveEndpoints({ KAFKA_BROKERS: ' ', SMTP_URL: '' })).toEqual(LOCAL_ENDPOINTS);
+    expect(resolveEndpoints({ KAFKA_BROKERS: ' ', SMTP_URL: '', POSTGRES_URL: ' ' })).toEqual(
+      LOCAL_ENDPOINTS,
+    );
+  });
+
+  it('points PostgreSQL at the local stack on port 55432, clear of a system cluster on 5432', () => {
+    expect(resolveEndpoints({}).postgresUrl).toBe(
+      'postgres://switchboard:switchboard@127.0.0.1:55432/postgres',
+    );
+  });
+});
+
+describe('withoutPassword', () => {
+  it('drops the password and keeps everything else', () => {
+    expect(withoutPassword(LOCAL_ENDPOINTS.postgresUrl)).toBe(
+      'postgres://switchboard@127.0.0.1:55432/postgres',
+    );
+    expect(withoutPassword('postgres://a:p%40ss@[::1]:5432/db?sslmode=require')).toBe(
+      'postgres://a@[::1]:5432/db?sslmode=require',
+    );
+  });
+
+  it('leaves a URL without a password as it is', () => {
+    for (const url of ['http://127.0.0.1:1080', 'postgres://user@host/db', '127.0.0.1:9092']) {
+      expect(withoutPassword(url)).toBe(url);
+    }
+  });
+
+  it('strips the password even from a URL the WHATWG parser refuses', () => {
+    expect(withoutPassword('postgres://u:secret@host:notaport/db')).toBe('postgres://u@host:notaport/db');
   });
 });

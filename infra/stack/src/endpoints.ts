@@ -16,6 +16,11 @@ export interface StackEndpoints {
   readonly smtpUrl: string;
   /** HTTP API of the mail server that delivered mail is read from (`MAIL_API_URL`). */
   readonly mailApiUrl: string;
+  /**
+   * Admin URL of a PostgreSQL server whose user may create databases (`POSTGRES_URL`, e.g.
+   * `postgres://user:password@host:5432/postgres`); each service gets a database of its own there.
+   */
+  readonly postgresUrl: string;
 }
 
 /** The variables that override each endpoint, in the order they are documented. */
@@ -26,6 +31,7 @@ export const ENDPOINT_ENV = {
   jaegerQueryUrl: 'JAEGER_QUERY_URL',
   smtpUrl: 'SMTP_URL',
   mailApiUrl: 'MAIL_API_URL',
+  postgresUrl: 'POSTGRES_URL',
 } as const satisfies Record<keyof StackEndpoints, string>;
 
 /** The local stack's endpoints; every server binds 127.0.0.1 only. */
@@ -36,6 +42,8 @@ export const LOCAL_ENDPOINTS: StackEndpoints = {
   jaegerQueryUrl: 'http://127.0.0.1:16686',
   smtpUrl: 'smtp://127.0.0.1:1025',
   mailApiUrl: 'http://127.0.0.1:1080',
+  // A local-only default password, the same as docker-compose.yml's; the server binds 127.0.0.1.
+  postgresUrl: 'postgres://switchboard:switchboard@127.0.0.1:55432/postgres',
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -66,6 +74,7 @@ export function resolveEndpoints(env: Env = process.env): StackEndpoints {
     jaegerQueryUrl: url('jaegerQueryUrl'),
     smtpUrl: url('smtpUrl'),
     mailApiUrl: url('mailApiUrl'),
+    postgresUrl: url('postgresUrl'),
   };
 }
 
@@ -78,5 +87,19 @@ export function endpointsToEnv(endpoints: StackEndpoints): Record<string, string
     [ENDPOINT_ENV.jaegerQueryUrl]: endpoints.jaegerQueryUrl,
     [ENDPOINT_ENV.smtpUrl]: endpoints.smtpUrl,
     [ENDPOINT_ENV.mailApiUrl]: endpoints.mailApiUrl,
+    [ENDPOINT_ENV.postgresUrl]: endpoints.postgresUrl,
   };
+}
+
+/** A URL fit to print or log: any password in it replaced by nothing (`postgres://user@host/db`). */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    // Not a URL the WHATWG parser accepts; strip "user:password@" by hand.
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1@');
+  }
 }

@@ -4,6 +4,7 @@ export {
   LOCAL_ENDPOINTS,
   endpointsToEnv,
   resolveEndpoints,
+  withoutPassword,
   type StackEndpoints,
 } from './endpoints.ts';
 export { StackError } from './errors.ts';

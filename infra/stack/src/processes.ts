@@ -9,6 +9,9 @@ export interface SpawnSpec {
   readonly args: readonly string[];
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Run as this user and group id instead of the stack's own (e.g. PostgreSQL, which refuses root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /**
@@ -21,6 +24,8 @@ export function startDetached(spec: SpawnSpec, logFile: string): number {
     const child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
+      uid: spec.uid,
+      gid: spec.gid,
       detached: true,
       stdio: ['ignore', fd, fd],
     });
@@ -184,13 +189,18 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Stops a server and every process of its group: SIGTERM, then SIGKILL for whatever is still there
- * after the grace time; returns once none of them is left.
+ * Stops a server and every process of its group: `signal` (SIGTERM unless the server wants
+ * another), then SIGKILL for whatever is still there after the grace time; returns once none of
+ * them is left.
  */
-export async function stopProcess(pid: number, graceMs: number): Promise<void> {
+export async function stopProcess(
+  pid: number,
+  graceMs: number,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   const remaining = (): number[] => [...new Set([pid, ...groupMembers(pid)])].filter(isAlive);
   if (remaining().length === 0) return;
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, signal);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (remaining().length === 0) return;

@@ -106,6 +106,20 @@ describe('stopProcess', () => {
     expect(group.filter(isAlive)).toEqual([]);
   });
 
+  it('stops a server with its own signal when it ignores SIGTERM (as PostgreSQL waits on it)', async () => {
+    // TERM is ignored by the shell and, inherited, by sleep; only INT ends them before the grace time.
+    const script = 'trap "" TERM; trap "exit 0" INT; sleep 30; exit 1';
+    const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('no pid');
+    child.unref();
+    const group = await waitForGroup(pid, 2);
+    const began = Date.now();
+    await stopProcess(pid, 10_000, 'SIGINT');
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(group.filter(isAlive)).toEqual([]);
+  });
+
   it('finds the pid listening on a port', async () => {
     const { server, port } = await listen();
     try {

@@ -5,6 +5,7 @@ import type { Component, ComponentName } from './component.ts';
 import { jaeger } from './components/jaeger.ts';
 import { kafka } from './components/kafka.ts';
 import { mail } from './components/mail.ts';
+import { postgres } from './components/postgres.ts';
 import { registry } from './components/registry.ts';
 import { StackError } from './errors.ts';
 import { type StackPaths, stackPaths } from './paths.ts';
@@ -40,7 +41,7 @@ async function allOrEveryError(tasks: readonly Promise<unknown>[]): Promise<void
 }
 
 /** Every server of the local stack, in start order. */
-export const COMPONENTS: readonly Component[] = [kafka, registry, jaeger, mail];
+export const COMPONENTS: readonly Component[] = [postgres, kafka, registry, jaeger, mail];
 
 export type ComponentState =
   | { readonly kind: 'external'; readonly variable: string }
@@ -136,8 +137,9 @@ async function ensureInstalled(
   log: (line: string) => void,
 ): Promise<void> {
   if (await component.installed(paths)) return;
-  log(`  ${component.name}: fetching ${component.title} into ${paths.artifacts} (first use only)`);
-  await component.install(paths, logFile(paths, `${component.name}-install`));
+  const installLog = logFile(paths, `${component.name}-install`);
+  log(`  ${component.name}: fetching ${component.title} (first use only; progress in ${installLog})`);
+  await component.install(paths, installLog);
 }
 
 async function start(component: Component, paths: StackPaths, log: (line: string) => void): Promise<void> {
@@ -216,7 +218,7 @@ export async function up(options: StackOptions = {}): Promise<UpResult> {
         await start(component, paths, log);
         started.push(component.name);
       }
-      await component.configure?.();
+      await component.configure?.(paths);
     }),
   );
   return { started: COMPONENTS.filter((c) => started.includes(c.name)).map((c) => c.name) };
@@ -235,7 +237,7 @@ export async function down(options: StackOptions = {}): Promise<ComponentName[]>
       } else {
         // Kafka flushes its logs and hands off leadership on SIGTERM; give it time.
         const grace = component.name === 'kafka' ? 30_000 : 10_000;
-        await Promise.all(pids.map((pid) => stopProcess(pid, grace)));
+        await Promise.all(pids.map((pid) => stopProcess(pid, grace, component.stopSignal)));
         log(`  ${component.name}: stopped (pid ${pids.join(', ')})`);
         stopped.push(component.name);
       }

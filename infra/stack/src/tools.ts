@@ -79,7 +79,14 @@ export async function runLogged(
   what: string,
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: Readonly<Record<string, string>>; logFile: string },
+  options: {
+    cwd?: string;
+    env?: Readonly<Record<string, string>>;
+    logFile: string;
+    /** Run as this user and group id (e.g. initdb, which refuses root). */
+    uid?: number;
+    gid?: number;
+  },
 ): Promise<void> {
   const log = createWriteStream(options.logFile, { flags: 'a' });
   await new Promise<void>((resolve) => log.once('open', () => resolve()));
@@ -89,6 +96,8 @@ export async function runLogged(
       const child = spawn(command, [...args], {
         cwd: options.cwd,
         env: { ...process.env, ...options.env },
+        uid: options.uid,
+        gid: options.gid,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout.pipe(log, { end: false });

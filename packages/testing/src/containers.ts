@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { KafkaContainer } from '@testcontainers/kafka';
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
 import type { StackEndpoints } from '@switchboard/stack';
@@ -14,6 +15,9 @@ export async function containersAvailable(): Promise<boolean> {
     return false;
   }
 }
+
+/** The script that creates the service databases, as docker compose runs it. */
+const POSTGRES_INIT = join(import.meta.dirname, '..', '..', '..', 'infra', 'postgres', 'init.sql');
 
 /** The same servers as the local stack, from their official images, on random host ports. */
 export async function startContainers(
@@ -38,11 +42,19 @@ export async function startContainers(
         .withExposedPorts(1025, 1080)
         .withWaitStrategy(Wait.forHttp('/healthz', 1080))
         .start(),
+      new GenericContainer('postgres:17.6-bookworm')
+        .withEnvironment({ POSTGRES_USER: 'switchboard', POSTGRES_PASSWORD: 'switchboard' })
+        .withCopyFilesToContainer([{ source: POSTGRES_INIT, target: '/docker-entrypoint-initdb.d/init.sql' }])
+        .withExposedPorts(5432)
+        // The image starts a server for its init scripts, stops it and starts the real one.
+        .withWaitStrategy(Wait.forLogMessage('database system is ready to accept connections', 2))
+        .start(),
     ]);
     for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [kafka, registry, jaeger, mail] = started as [
+    const [kafka, registry, jaeger, mail, postgres] = started as [
+      StartedTestContainer,
       StartedTestContainer,
       StartedTestContainer,
       StartedTestContainer,
@@ -57,6 +69,7 @@ export async function startContainers(
       jaegerQueryUrl: url(jaeger, 16686),
       smtpUrl: `smtp://${mail.getHost()}:${mail.getMappedPort(1025)}`,
       mailApiUrl: url(mail, 1080),
+      postgresUrl: `postgres://switchboard:switchboard@${postgres.getHost()}:${postgres.getMappedPort(5432)}/postgres`,
     };
     // As on the local stack: every subject must stay BACKWARD-compatible.
     const response = await fetch(`${endpoints.schemaRegistryUrl}/config`, {

@@ -1,3 +1,4 @@
+export { createTestDatabase, type TestDatabase } from './database.ts';
 export { JaegerReader, type JaegerSpan, type JaegerTrace } from './jaeger.ts';
 export { MailReader, type DeliveredMail } from './mail.ts';
 export { stackEndpoints } from './provided.ts';

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { withoutPassword } from '@switchboard/stack';
+
+/** A database of a test's own, on a real PostgreSQL server. */
+export interface TestDatabase {
+  /** Its name (a plain lower-case identifier). */
+  readonly name: string;
+  /** The admin URL with this database in place of the admin one. */
+  readonly url: string;
+  /** Drops it, closing any connection still open to it; harmless when it is gone already. */
+  drop(): Promise<void>;
+}
+
+/** PostgreSQL truncates identifiers to 63 bytes; the suffix takes 13 of them. */
+const MAX_PREFIX = 50;
+
+/**
+ * A fresh database name: the prefix reduced to lower-case letters, digits and underscores (so it
+ * needs no quoting), then a random suffix so that parallel test files never share a database.
+ */
+export function testDatabaseName(prefix: string): string {
+  let safe = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .slice(0, MAX_PREFIX);
+  if (!/^[a-z_]/.test(safe)) safe = `t_${safe}`.slice(0, MAX_PREFIX);
+  return `${safe}_${randomBytes(6).toString('hex')}`;
+}
+
+async function onServer(adminUrl: string, sql: string, what: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(sql);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${what} on ${withoutPassword(adminUrl)} failed: ${reason}`, { cause: error });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates a uniquely named database on the server behind `adminUrl` (whose user may create
+ * databases), for one test file or suite; `drop()` removes it again, even with connections open.
+ *
+ * @example
+ * const db = await createTestDatabase(stackEndpoints().postgresUrl, 'orders');
+ * // ... connect to db.url ...
+ * await db.drop();
+ */
+export async function createTestDatabase(adminUrl: string, prefix: string): Promise<TestDatabase> {
+  const name = testDatabaseName(prefix);
+  await onServer(adminUrl, `CREATE DATABASE ${name}`, `creating database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () =>
+      onServer(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `dropping database ${name}`),
+  };
+}
