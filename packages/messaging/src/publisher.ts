@@ -55,7 +55,11 @@ export class EventPublisher {
   /** Sends records already encoded (outbox rows, retries, dead letters) to physical topics. */
   async send(records: readonly RawRecord[]): Promise<void> {
     const byTopic = new Map<string, RawRecord[]>();
-    for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+    for (const record of records) {
+      const list = byTopic.get(record.topic);
+      if (list) list.push(record);
+      else byTopic.set(record.topic, [record]);
+    }
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic.entries()].map(([topic, list]) => ({

@@ -1,0 +1,156 @@
+/**
+ * The service side of the messaging benchmark's hop, in its own process as a real service would
+ * be: it consumes OrderPlaced, records each event through the inbox and writes a BridgeReserved
+ * event to the outbox in one transaction per partition batch, and its relay publishes them.
+ *
+ * Started by bench/messaging.ts with the IPC channel; configured by environment variables:
+ * KAFKA_BROKERS, SCHEMA_REGISTRY_URL, BENCH_TOPIC_PREFIX and BENCH_DATABASE_URL (a PostgreSQL URL,
+ * or empty for an in-process PGlite). Messages: it sends `ready` once its database, producer and
+ * schemas are prepared; on `start` it starts the relay and the consumer and answers `started`; on
+ * `stop` it stops both (finishing what is in flight) and exits.
+ */
+import { randomUUID } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import type { EventOf } from '@switchboard/contracts';
+import {
+  type BatchItem,
+  createMessaging,
+  EventConsumer,
+  type EventHandler,
+  Inbox,
+  migrateMessagingTables,
+  Outbox,
+  OutboxRelay,
+  pgliteDatabase,
+  postgresDatabase,
+  silenceKafkajsTimerWarning,
+  type SqlDatabase,
+} from '@switchboard/messaging';
+import pg from 'pg';
+import { PLACED, RESERVED, SERVICE } from './hop-topics.ts';
+
+type Placed = EventOf<typeof PLACED>;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** The event the hop emits for an order; `startsAt` carries the first record's production time. */
+function reservationFor(order: Placed): EventOf<typeof RESERVED> {
+  return {
+    meta: {
+      eventId: randomUUID(),
+      occurredAt: Date.now(),
+      producer: SERVICE,
+      correlationId: order.meta.correlationId,
+      causationId: order.meta.eventId,
+    },
+    orderId: order.orderId,
+    reservationId: randomUUID(),
+    customerId: order.customerId,
+    bridgeId: 'bridge-1',
+    dialInNumber: '+4930123456',
+    accessCode: '123456',
+    startsAt: order.meta.occurredAt,
+    endsAt: order.meta.occurredAt,
+    ports: 1,
+  };
+}
+
+async function openDatabase(url: string): Promise<{ db: SqlDatabase; close: () => Promise<void> }> {
+  if (url === '') {
+    const instance = new PGlite();
+    return { db: pgliteDatabase(instance), close: () => instance.close() };
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  return { db: postgresDatabase(pool), close: () => pool.end() };
+}
+
+async function main(): Promise<void> {
+  silenceKafkajsTimerWarning();
+  const messaging = createMessaging({
+    service: SERVICE,
+    brokers: required('KAFKA_BROKERS').split(','),
+    registryUrl: required('SCHEMA_REGISTRY_URL'),
+    topicPrefix: required('BENCH_TOPIC_PREFIX'),
+  });
+  const { db, close } = await openDatabase(process.env.BENCH_DATABASE_URL ?? '');
+  await migrateMessagingTables(db);
+  await db.query('CREATE TABLE reservations (order_id uuid PRIMARY KEY, starts_at bigint NOT NULL)');
+  await messaging.publisher.start([PLACED, RESERVED]);
+  await messaging.serde.prepare([PLACED]);
+  const outbox = new Outbox(messaging.serde);
+  const inbox = new Inbox(db, SERVICE);
+
+  class ReserveHandler implements EventHandler<typeof PLACED> {
+    readonly topic = PLACED;
+    async handle(order: Placed): Promise<void> {
+      await inbox.handleOnce(order.meta.eventId, PLACED, async (tx) => {
+        await tx.query('INSERT INTO reservations (order_id, starts_at) VALUES ($1, $2)', [
+          order.orderId,
+          order.startsAt,
+        ]);
+        await outbox.enqueue(tx, RESERVED, order.orderId, reservationFor(order));
+      });
+    }
+    /** A partition's records in one transaction: inbox, state and outbox together. */
+    async handleBatch(items: readonly BatchItem<typeof PLACED>[]): Promise<void> {
+      const keyed = items.map((item) => ({ eventId: item.event.meta.eventId, item }));
+      await inbox.handleBatchOnce(keyed, PLACED, async (tx, fresh) => {
+        const orders = fresh.map(({ item }) => item.event);
+        await tx.query(
+          'INSERT INTO reservations (order_id, starts_at) SELECT * FROM unnest($1::uuid[], $2::bigint[])',
+          [orders.map((o) => o.orderId), orders.map((o) => o.startsAt)],
+        );
+        await outbox.enqueueMany(
+          tx,
+          fresh.map(({ item }) => ({
+            topic: RESERVED,
+            key: item.event.orderId,
+            event: reservationFor(item.event),
+            trace: item.context.trace,
+          })),
+        );
+      });
+    }
+  }
+
+  const relay = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names, {
+    onError: (error) => console.error(`[hop-service] relay: ${error.message}`),
+  });
+  const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
+    service: SERVICE,
+    handlers: [new ReserveHandler()],
+    names: messaging.names,
+    fromBeginning: true,
+  });
+
+  const send = (message: string): void => {
+    process.send?.(message);
+  };
+  process.on('message', (message) => {
+    if (message === 'start') {
+      void (async () => {
+        await relay.start();
+        await consumer.start();
+        send('started');
+      })();
+    } else if (message === 'stop') {
+      void (async () => {
+        await consumer.stop();
+        await relay.stop();
+        await messaging.publisher.stop();
+        await close();
+        process.disconnect?.();
+      })();
+    }
+  });
+  send('ready');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
