@@ -45,6 +45,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly options: MessagingModuleOptions,
     private readonly messaging: Messaging,
     private readonly moduleRef: ModuleRef,
+    private readonly outbox: Outbox,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,6 +55,8 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       this.relay = new OutboxRelay(options.database, messaging.publisher, messaging.serde, messaging.names, {
         metrics: messaging.metrics,
       });
+      // Commits through this service's outbox wake its relay directly, without a NOTIFY.
+      this.outbox.wakes(this.relay);
       await this.relay.start();
     }
     const handlers = (options.handlers ?? []).map((type) => this.moduleRef.get(type));
@@ -104,9 +107,9 @@ export class MessagingModule {
       ...handlers,
       {
         provide: MessagingLifecycle,
-        useFactory: (o: MessagingModuleOptions, m: Messaging, ref: ModuleRef) =>
-          new MessagingLifecycle(o, m, ref),
-        inject: [MESSAGING_OPTIONS, MESSAGING, ModuleRef],
+        useFactory: (o: MessagingModuleOptions, m: Messaging, ref: ModuleRef, outbox: Outbox) =>
+          new MessagingLifecycle(o, m, ref, outbox),
+        inject: [MESSAGING_OPTIONS, MESSAGING, ModuleRef, Outbox],
       },
     ];
     const exported: DynamicModule['exports'] = [MESSAGING, EventPublisher, Outbox];

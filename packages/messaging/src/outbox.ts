@@ -15,11 +15,22 @@ const RELAY_LOCK = 7_243_001;
 
 /**
  * Writes an event into the outbox inside the caller's transaction, so the state change and the
- * event commit together or not at all. The trace context active now travels with the row; the
- * commit wakes the relay through NOTIFY.
+ * event commit together or not at all. The trace context active now travels with the row.
+ *
+ * The commit wakes the relay: directly, when this process's relay is the one publishing (see
+ * `wakes`); otherwise through a NOTIFY that the publishing relay, in whichever process, hears.
+ * The direct way spares every commit PostgreSQL's NOTIFY lock, which serializes notifying commits.
  */
 export class Outbox {
+  private relay: OutboxRelay | undefined;
+
   constructor(private readonly serde: AvroSerde) {}
+
+  /** Has the commits of this outbox wake `relay` in process while it holds the relay lock. */
+  wakes(relay: OutboxRelay): this {
+    this.relay = relay;
+    return this;
+  }
 
   /**
    * `trace` is the context the event follows from (default: the active one); a batch handler
@@ -35,7 +46,7 @@ export class Outbox {
     await this.enqueueMany(tx, [{ topic, key, event, trace: options.trace }]);
   }
 
-  /** Several events in one statement and one notification, in the given order. */
+  /** Several events in one statement and one wake-up, in the given order. */
   async enqueueMany(tx: SqlExecutor, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const topics: string[] = [];
@@ -59,7 +70,9 @@ export class Outbox {
        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bytea[], $5::jsonb[])`,
       [topics, keys, ids, payloads, headers],
     );
-    await tx.query(`SELECT pg_notify('${CHANNEL}', '')`);
+    const relay = this.relay;
+    if (relay?.leading && tx.afterCommit) tx.afterCommit(() => relay.wake());
+    else await tx.query(`SELECT pg_notify('${CHANNEL}', '')`);
   }
 }
 
@@ -90,10 +103,13 @@ export interface RelayOptions {
 }
 
 /**
- * Publishes outbox rows in id order and deletes them once Kafka acknowledged them. Woken by the
- * NOTIFY of each commit, and by a slow poll as a safety net. A crash between publishing and
- * deleting publishes those rows again, in the same order; consumers drop the repeats through
- * their inbox, so a key's events are never lost nor reordered.
+ * Publishes outbox rows in id order and deletes them once Kafka acknowledged them. One relay per
+ * database publishes at a time: it holds a session advisory lock for as long as it runs, and the
+ * relays of other replicas wait on standby, trying again at every poll. Woken by the commits of
+ * its own process, by the NOTIFY of other processes' commits, and by a slow poll as a safety net.
+ *
+ * A crash between publishing and deleting publishes those rows again, in the same order;
+ * consumers drop the repeats through their inbox, so a key's events are never lost nor reordered.
  */
 export class OutboxRelay {
   private running = false;
@@ -102,6 +118,7 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private readonly prepared = new Set<string>();
+  private lockHeld = false;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -110,6 +127,11 @@ export class OutboxRelay {
     private readonly names: TopicNames,
     private readonly options: RelayOptions = {},
   ) {}
+
+  /** True while this relay holds the relay lock, so it is the one publishing for its database. */
+  get leading(): boolean {
+    return this.lockHeld;
+  }
 
   async start(): Promise<void> {
     this.running = true;
@@ -123,81 +145,149 @@ export class OutboxRelay {
     this.wakeUp?.();
   }
 
-  /** Finishes the pass in progress and stops. */
+  /** Finishes the pass in progress, deletes what it published, releases the lock and stops. */
   async stop(): Promise<void> {
     this.running = false;
     this.wakeUp?.();
     await this.loop;
-    await this.unlisten?.();
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    await unlisten?.();
+  }
+
+  /**
+   * Publishes every row in the outbox now, in batches, and returns how many; 0 when another relay
+   * holds the lock. For tools and tests; a started relay does this by itself.
+   */
+  async drain(): Promise<number> {
+    return this.db.session(async (connection) => {
+      if (!(await this.lock(connection))) return 0;
+      try {
+        let total = 0;
+        let published: readonly OutboxRow[] = [];
+        do {
+          published = await this.next(connection, published);
+          if (published.length > 0) await this.publish(published);
+          total += published.length;
+        } while (published.length > 0);
+        return total;
+      } finally {
+        await this.unlock(connection);
+      }
+    });
   }
 
   private async run(): Promise<void> {
-    const metrics = this.options.metrics ?? NO_METRICS;
     while (this.running) {
-      this.pending = false;
       try {
-        let published: number;
-        do {
-          published = await this.publishBatch();
-        } while (published > 0 && this.running);
-        if (metrics.outboxBacklog) {
-          const [{ count } = { count: 0 }] = (
-            await this.db.query<{ count: number }>('SELECT count(*)::int AS count FROM messaging_outbox')
-          ).rows;
-          metrics.outboxBacklog(count);
-        }
+        await this.db.session((connection) => this.lead(connection));
       } catch (error) {
         this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
         await sleep(500);
       }
-      if (!this.running || this.pending) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 1_000);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        // A wake() that came before wakeUp was set must not wait for the poll.
-        if (this.pending) this.wakeUp();
-      });
-      this.wakeUp = undefined;
+      // Standby (another relay leads) or recovering from an error: try again at the next wake-up.
+      if (this.running) await this.idle();
     }
   }
 
   /**
-   * One pass: the oldest rows, published in order, then deleted. Returns how many. No transaction
-   * is held while Kafka is called, so the service's own transactions never wait for the broker; a
-   * session advisory lock keeps it to one relay at a time per database.
+   * While this relay holds the lock: publishes batches as long as there are rows, then waits for a
+   * wake-up. Each batch's rows are deleted by the statement that reads the next batch.
    */
-  async publishBatch(): Promise<number> {
-    return this.db.session(async (connection) => {
-      const [lock] = (
-        await connection.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK])
-      ).rows;
-      if (!lock?.ok) return 0;
-      try {
-        const { rows } = await connection.query<OutboxRow>(
-          'SELECT id, topic, key, payload, headers FROM messaging_outbox ORDER BY id LIMIT $1',
-          [this.options.batchSize ?? 500],
-        );
-        if (rows.length === 0) return 0;
-        const topics = [...new Set(rows.map((r) => r.topic))].filter(
-          (t) => !this.prepared.has(t),
-        ) as TopicName[];
-        if (topics.length > 0) {
-          await this.serde.prepare(topics);
-          for (const topic of topics) this.prepared.add(topic);
+  private async lead(connection: SqlExecutor): Promise<void> {
+    if (!(await this.lock(connection))) return;
+    const metrics = this.options.metrics ?? NO_METRICS;
+    let published: readonly OutboxRow[] = [];
+    try {
+      while (this.running) {
+        this.pending = false;
+        const rows = await this.next(connection, published);
+        published = [];
+        if (rows.length > 0) {
+          await this.publish(rows);
+          published = rows;
+          continue;
         }
-        const records = await Promise.all(rows.map((row) => this.toRecord(row)));
-        await this.publisher.send(records);
-        await connection.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [
-          rows.map((r) => String(r.id)),
-        ]);
-        return rows.length;
-      } finally {
-        await connection.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]);
+        if (metrics.outboxBacklog) {
+          const [{ count } = { count: 0 }] = (
+            await connection.query<{ count: number }>('SELECT count(*)::int AS count FROM messaging_outbox')
+          ).rows;
+          metrics.outboxBacklog(count);
+        }
+        await this.idle();
       }
+      if (published.length > 0) await this.delete(connection, published);
+    } finally {
+      await this.unlock(connection);
+    }
+  }
+
+  /** Waits for a wake-up or the poll interval, unless a wake-up came already. */
+  private async idle(): Promise<void> {
+    if (!this.running || this.pending) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 1_000);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      // A wake() that came before wakeUp was set must not wait for the poll.
+      if (this.pending) this.wakeUp();
     });
+    this.wakeUp = undefined;
+  }
+
+  /**
+   * Takes the relay lock on this connection. The relay's own deletes then commit without waiting
+   * for the disk: one lost in a crash only publishes its rows again, which the inbox absorbs, and
+   * the handlers' transactions no longer queue behind them for the WAL flush.
+   */
+  private async lock(connection: SqlExecutor): Promise<boolean> {
+    const [row] = (
+      await connection.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK])
+    ).rows;
+    this.lockHeld = row?.ok === true;
+    if (this.lockHeld) await connection.query('SET synchronous_commit TO off');
+    return this.lockHeld;
+  }
+
+  /** Releases the lock and leaves the connection as it was found, for the pool's next user. */
+  private async unlock(connection: SqlExecutor): Promise<void> {
+    this.lockHeld = false;
+    await connection.query('RESET synchronous_commit');
+    await connection.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]);
+  }
+
+  /**
+   * In one statement: deletes the rows just published and reads the oldest of the rest. The read
+   * sees the table as it was before the delete, so it leaves those rows out explicitly.
+   */
+  private async next(connection: SqlExecutor, published: readonly OutboxRow[]): Promise<OutboxRow[]> {
+    const ids = published.map((r) => String(r.id));
+    const { rows } = await connection.query<OutboxRow>(
+      `WITH published AS (DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[]))
+       SELECT id, topic, key, payload, headers FROM messaging_outbox
+       WHERE NOT (id = ANY($1::bigint[])) ORDER BY id LIMIT $2`,
+      [ids, this.options.batchSize ?? 500],
+    );
+    return rows;
+  }
+
+  private async delete(connection: SqlExecutor, published: readonly OutboxRow[]): Promise<void> {
+    await connection.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [
+      published.map((r) => String(r.id)),
+    ]);
+  }
+
+  /** Sends rows to Kafka in their order; resolves once all are acknowledged. */
+  private async publish(rows: readonly OutboxRow[]): Promise<void> {
+    const topics = [...new Set(rows.map((r) => r.topic))].filter((t) => !this.prepared.has(t)) as TopicName[];
+    if (topics.length > 0) {
+      await this.serde.prepare(topics);
+      for (const topic of topics) this.prepared.add(topic);
+    }
+    const records = await Promise.all(rows.map((row) => this.toRecord(row)));
+    await this.publisher.send(records);
   }
 
   /** A row as a record, in a PRODUCER span that continues the trace of the code that enqueued it. */

@@ -7,6 +7,11 @@ import type { Pool, PoolClient } from 'pg';
  */
 export interface SqlExecutor {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  /**
+   * Inside a transaction: runs `callback` once the transaction has committed (never when it rolls
+   * back). Absent outside transactions.
+   */
+  afterCommit?(callback: () => void): void;
 }
 
 export interface SqlDatabase extends SqlExecutor {
@@ -45,6 +50,28 @@ export async function migrateMessagingTables(db: SqlExecutor): Promise<void> {
   }
 }
 
+/**
+ * Runs `work` with an executor whose `afterCommit` callbacks run once `commit` (which runs the
+ * transaction around it) has resolved; a failing callback cannot undo a commit, so it is reported
+ * and ignored.
+ */
+async function withAfterCommit<T>(
+  commit: (register: (callback: () => void) => void) => Promise<T>,
+): Promise<T> {
+  const callbacks: (() => void)[] = [];
+  const result = await commit((callback) => callbacks.push(callback));
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+  return result;
+}
+
 /** A PGlite instance as a SqlDatabase. */
 export function pgliteDatabase(pg: PGlite): SqlDatabase {
   return {
@@ -52,12 +79,15 @@ export function pgliteDatabase(pg: PGlite): SqlDatabase {
       rows: (await pg.query<Row>(sql, params)).rows,
     }),
     transaction: (work) =>
-      pg.transaction((tx) =>
-        work({
-          query: async <Row>(sql: string, params?: unknown[]) => ({
-            rows: (await tx.query<Row>(sql, params)).rows,
+      withAfterCommit((afterCommit) =>
+        pg.transaction((tx) =>
+          work({
+            query: async <Row>(sql: string, params?: unknown[]) => ({
+              rows: (await tx.query<Row>(sql, params)).rows,
+            }),
+            afterCommit,
           }),
-        }),
+        ),
       ),
     // PGlite is one connection: the instance itself.
     session: (work) =>
@@ -82,26 +112,31 @@ export function postgresDatabase(pool: Pool): SqlDatabase {
   });
   return {
     ...executor(pool),
-    async transaction(work) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work(executor(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+    transaction: (work) =>
+      withAfterCommit(async (afterCommit) => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await work({ ...executor(client), afterCommit });
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      }),
     async session(work) {
       const client = await pool.connect();
       try {
-        return await work(executor(client));
-      } finally {
+        const result = await work(executor(client));
         client.release();
+        return result;
+      } catch (error) {
+        // The connection may be broken, or still hold session state such as a lock: discard it.
+        client.release(error instanceof Error ? error : true);
+        throw error;
       }
     },
     async listen(channel, onNotify) {

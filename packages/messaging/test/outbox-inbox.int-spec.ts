@@ -1,30 +1,55 @@
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import type { EventOf } from '@switchboard/contracts';
-import { waitFor } from '@switchboard/testing';
+import { createTestDatabase, stackEndpoints, waitFor } from '@switchboard/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventConsumer, type EventHandler } from '../src/consumer.ts';
 import { Inbox } from '../src/inbox.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { Outbox, OutboxRelay } from '../src/outbox.ts';
-import { migrateMessagingTables, pgliteDatabase, type SqlDatabase } from '../src/sql.ts';
+import { migrateMessagingTables, pgliteDatabase, postgresDatabase, type SqlDatabase } from '../src/sql.ts';
 import { isolatedMessaging, readTopic, sampleEvent } from './support.ts';
 
 const TOPIC = 'orders.order-placed.v1';
 type Placed = EventOf<typeof TOPIC>;
 
-describe('outbox and inbox on PGlite', () => {
+/** A fresh database of each kind the services run on, and how to let it go. */
+const DATABASES = [
+  {
+    kind: 'PGlite',
+    open: async (): Promise<{ db: SqlDatabase; close: () => Promise<void> }> => {
+      const instance = new PGlite();
+      return { db: pgliteDatabase(instance), close: () => instance.close() };
+    },
+  },
+  {
+    kind: 'PostgreSQL',
+    open: async (): Promise<{ db: SqlDatabase; close: () => Promise<void> }> => {
+      const database = await createTestDatabase(stackEndpoints().postgresUrl, 'outbox_inbox');
+      const pool = new pg.Pool({ connectionString: database.url, max: 6 });
+      return {
+        db: postgresDatabase(pool),
+        close: async () => {
+          await pool.end();
+          await database.drop();
+        },
+      };
+    },
+  },
+];
+
+describe.each(DATABASES)('outbox and inbox on $kind', ({ open }) => {
   let messaging: Messaging;
   let cleanup: () => Promise<void>;
-  let pg: PGlite;
+  let close: () => Promise<void>;
   let db: SqlDatabase;
   let outbox: Outbox;
 
   beforeAll(async () => {
     ({ messaging, cleanup } = await isolatedMessaging([TOPIC], ['inbox-it']));
     await messaging.publisher.start([TOPIC]);
-    pg = new PGlite();
-    db = pgliteDatabase(pg);
+    ({ db, close } = await open());
     await migrateMessagingTables(db);
     await migrateMessagingTables(db); // idempotent
     await db.query('CREATE TABLE bookings (order_id uuid PRIMARY KEY)');
@@ -35,7 +60,7 @@ describe('outbox and inbox on PGlite', () => {
   afterAll(async () => {
     await messaging.publisher.stop();
     await cleanup();
-    await pg.close();
+    await close();
   });
 
   function placed(orderId: string, sequence: number): Placed {
@@ -56,7 +81,7 @@ describe('outbox and inbox on PGlite', () => {
       value: m.value,
     }));
 
-  it('publishes a committed event promptly, woken by the commit, and never a rolled-back one', async () => {
+  it('publishes a committed event promptly, woken by the NOTIFY of its commit, and never a rolled-back one', async () => {
     const relay = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names, {
       pollIntervalMs: 60_000,
     });
@@ -90,7 +115,8 @@ describe('outbox and inbox on PGlite', () => {
         await db.transaction((tx) => outbox.enqueue(tx, TOPIC, key, placed(key, sequence)));
       }
     }
-    // A database whose first DELETE fails: the relay published, then "crashed" before deleting.
+    // A database whose first delete of published rows fails: the relay published, then
+    // "crashed" before deleting.
     let crashes = 1;
     const crashing: SqlDatabase = {
       ...db,
@@ -98,7 +124,8 @@ describe('outbox and inbox on PGlite', () => {
         db.session((connection) =>
           work({
             query: (sql, params) => {
-              if (sql.startsWith('DELETE') && crashes-- > 0) throw new Error('relay crashed');
+              const deletes = sql.includes('DELETE') && (params?.[0] as unknown[]).length > 0;
+              if (deletes && crashes-- > 0) throw new Error('relay crashed');
               return connection.query(sql, params);
             },
           }),
@@ -107,12 +134,12 @@ describe('outbox and inbox on PGlite', () => {
     const first = new OutboxRelay(crashing, messaging.publisher, messaging.serde, messaging.names, {
       batchSize: 5,
     });
-    await expect(first.publishBatch()).rejects.toThrow('relay crashed');
+    await expect(first.drain()).rejects.toThrow('relay crashed');
     // A new relay (the restarted service) picks up from the rows still in the outbox.
     const second = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names, {
       batchSize: 5,
     });
-    while ((await second.publishBatch()) > 0);
+    expect(await second.drain()).toBe(keys.length * 12);
 
     const total = 1 + keys.length * 12 + 5; // the first test's event, these, and 5 republished
     const records = await keysOn(total);
@@ -126,6 +153,33 @@ describe('outbox and inbox on PGlite', () => {
       expect(firstSeen, `order of key ${key}`).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     }
     expect((await db.query('SELECT id FROM messaging_outbox')).rows).toEqual([]);
+  });
+
+  it('has its own commits wake the relay in process, with no NOTIFY, while that relay leads', async () => {
+    const relay = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names, {
+      pollIntervalMs: 60_000,
+    });
+    const own = new Outbox(messaging.serde).wakes(relay);
+    let notifications = 0;
+    const unlisten = await db.listen('messaging_outbox', () => notifications++);
+    await relay.start();
+    try {
+      await waitFor(async () => (relay.leading ? true : undefined), { description: 'the relay leading' });
+      const event = placed(randomUUID(), 1);
+      const before = (await keysOn(1 + 36 + 5)).length;
+      await db.transaction(async (tx) => {
+        await tx.query('INSERT INTO bookings (order_id) VALUES ($1)', [event.orderId]);
+        await own.enqueue(tx, TOPIC, event.orderId, event);
+      });
+      // The poll is a minute away and nothing was notified: only the direct wake-up explains this.
+      const records = await keysOn(before + 1);
+      expect(records.map((r) => r.key)).toContain(event.orderId);
+      expect(notifications).toBe(0);
+    } finally {
+      await relay.stop();
+      await unlisten();
+    }
+    expect(relay.leading).toBe(false);
   });
 
   it('has a redelivered or republished event change nothing the second time', async () => {
@@ -194,5 +248,54 @@ describe('outbox and inbox on PGlite', () => {
     expect((await run([a, b, a])).map((i) => i.eventId)).toEqual([a, b]);
     expect((await run([a, c])).map((i) => i.eventId)).toEqual([c]);
     expect(done).toEqual([a, b, c]);
+  });
+});
+
+describe('outbox relays of two replicas on one PostgreSQL database', () => {
+  it('has one publish while the other stands by, and the other take over when the first stops', async () => {
+    const { messaging, cleanup } = await isolatedMessaging([TOPIC], []);
+    const database = await createTestDatabase(stackEndpoints().postgresUrl, 'relay_standby');
+    const pools = [0, 1].map(() => new pg.Pool({ connectionString: database.url, max: 4 }));
+    const [one, two] = pools.map((pool) => postgresDatabase(pool)) as [SqlDatabase, SqlDatabase];
+    await messaging.publisher.start([TOPIC]);
+    await migrateMessagingTables(one);
+    const relayOf = (db: SqlDatabase) =>
+      new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names, { pollIntervalMs: 200 });
+    const first = relayOf(one);
+    const second = relayOf(two);
+    const outboxOfSecond = new Outbox(messaging.serde).wakes(second);
+    const publishFromSecond = async (): Promise<string> => {
+      const event = { ...sampleEvent(TOPIC), orderId: randomUUID() };
+      await two.transaction((tx) => outboxOfSecond.enqueue(tx, TOPIC, event.orderId, event));
+      return event.orderId;
+    };
+    const readKeys = async (count: number) =>
+      (await readTopic(messaging, messaging.names.physical(TOPIC), (r) => r.length >= count)).map(
+        (m) => m.key?.toString() ?? '',
+      );
+    try {
+      await first.start();
+      await waitFor(async () => (first.leading ? true : undefined), { description: 'the first leading' });
+      await second.start();
+      // The second replica's commit reaches the leading relay through NOTIFY.
+      const a = await publishFromSecond();
+      expect(await readKeys(1)).toEqual([a]);
+      expect(second.leading).toBe(false);
+
+      await first.stop();
+      await waitFor(async () => (second.leading ? true : undefined), {
+        description: 'the second taking over',
+      });
+      const b = await publishFromSecond();
+      // Different keys may land on different partitions, so compare without order.
+      expect((await readKeys(2)).sort()).toEqual([a, b].sort());
+    } finally {
+      await first.stop();
+      await second.stop();
+      await messaging.publisher.stop();
+      await Promise.all(pools.map((pool) => pool.end()));
+      await database.drop();
+      await cleanup();
+    }
   });
 });
