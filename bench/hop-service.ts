@@ -120,6 +120,7 @@ async function main(): Promise<void> {
   const relay = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names, {
     onError: (error) => console.error(`[hop-service] relay: ${error.message}`),
   });
+  outbox.wakes(relay);
   const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
     service: SERVICE,
     handlers: [new ReserveHandler()],

@@ -3,10 +3,12 @@
  * same broker measured in the same run.
  *
  * - ceiling: plain kafkajs, JSON values, produce → consume, no database;
- * - hop: an OrderPlaced record is consumed, its handler records it through the inbox and writes a
- *   BridgeReserved event to the outbox in one PGlite transaction, the relay publishes it, and a
- *   reader takes it off the second topic. Hop latency = arrival on the second topic − the moment
- *   the first record was produced;
+ * - hop: a service process (hop-service.ts) consumes an OrderPlaced record, records it through the
+ *   inbox and writes a BridgeReserved event to the outbox in one transaction, its relay publishes
+ *   it, and a reader here takes it off the second topic. Hop latency = arrival on the second
+ *   topic − the moment the first record was produced. Run once on the service's own PGlite and
+ *   once on a throwaway database of the stack's PostgreSQL (`pnpm bench messaging postgres` runs
+ *   only that one);
  * - max hop throughput from a backlog, then latency at paced rates including half of that maximum;
  * - Avro work per event: serde encode + decode (header, registry cache, resolver).
  *
@@ -29,7 +31,7 @@ import {
 } from '@switchboard/messaging';
 import { down, resolveEndpoints, up } from '@switchboard/stack';
 import { Partitioners } from 'kafkajs';
-import pg from 'pg';
+import { createTestDatabase } from '@switchboard/testing';
 import { PLACED, RESERVED, SERVICE } from './hop-topics.ts';
 
 type Placed = EventOf<typeof PLACED>;
@@ -71,26 +73,14 @@ async function pgliteHopDatabase(): Promise<HopDatabase> {
 
 /** A throwaway database on the PostgreSQL server at `adminUrl`, dropped afterwards. */
 async function postgresHopDatabase(adminUrl: string): Promise<HopDatabase> {
-  const name = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    label: `PostgreSQL at ${url.host}`,
-    url: url.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
+  const database = await createTestDatabase(adminUrl, 'bench_hop');
+  return { label: `PostgreSQL at ${new URL(adminUrl).host}`, url: database.url, drop: () => database.drop() };
 }
 
 async function main(): Promise<void> {
   silenceKafkajsTimerWarning();
   const { started } = await up({ log: (l) => console.error(`[stack] ${l.trim()}`) });
-  const endpoints = { ...resolveEndpoints(), postgresUrl: process.env.POSTGRES_URL ?? '' };
+  const endpoints = resolveEndpoints();
   const messagingFor = (): Messaging =>
     createMessaging({
       service: SERVICE,
@@ -223,7 +213,7 @@ async function startHopService(messaging: Messaging, databaseUrl: string): Promi
   const endpoints = resolveEndpoints();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--conditions=@switchboard/source', '--import', 'tsx', join(import.meta.dirname, 'hop-service.ts')],
+    ['--conditions=@switchboard/source', '--import', 'tsx', join(import.meta.dirname, 'hop-service.ts')],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {
@@ -300,7 +290,7 @@ async function hop(messaging: Messaging, databaseUrl: string): Promise<Record<st
   for (let i = 0; i < backlog; i += 500) await produce(500);
   service.send('start');
   await answer(service, 'started');
-  if (process.env.BENCH_PROFILE) console.error('[bench] draining');
+  console.error(`[bench] draining a backlog of ${backlog} events`);
   const deadline = Date.now() + 180_000;
   while (arrived < backlog && Date.now() < deadline) await sleep(50);
   if (arrived < backlog) throw new Error(`only ${arrived} of ${backlog} backlog events arrived within 180 s`);

@@ -66,7 +66,7 @@ export interface ConsumerOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Partitions handled at once; records of one partition (so of one key) stay in order. */
   readonly partitionsConsumedConcurrently?: number;
-  /** Most records given to one `handleBatch` call (default 200). */
+  /** Most records given to one `handleBatch` call (default 500). */
   readonly maxBatchSize?: number;
   readonly metrics?: MessagingMetrics;
   /** Called once for each record parked in a dead-letter topic, e.g. to log it. */
@@ -172,7 +172,7 @@ export class EventConsumer {
     const handler = logical === undefined ? undefined : this.handlers.get(logical);
     // Retry records wait for their time and go one by one; so does a handler without handleBatch.
     if (handler?.handleBatch) {
-      const size = this.options.maxBatchSize ?? 200;
+      const size = this.options.maxBatchSize ?? 500;
       for (let start = 0; start < batch.messages.length; start += size) {
         if (!payload.isRunning() || payload.isStale()) break;
         const chunk = batch.messages.slice(start, start + size);
