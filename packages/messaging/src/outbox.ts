@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Context } from '@opentelemetry/api';
+import { type Context, type Span, trace } from '@opentelemetry/api';
 import type { EventOf, TopicName } from '@switchboard/contracts';
 import { assertKeyOf } from './keys.ts';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
@@ -7,7 +7,7 @@ import type { EventPublisher, RawRecord } from './publisher.ts';
 import { type AvroSerde, frame } from './serde.ts';
 import type { SqlDatabase, SqlExecutor } from './sql.ts';
 import type { TopicNames } from './topic-names.ts';
-import { extractTraceContext, injectTraceContext, withPublishSpan } from './tracing.ts';
+import { extractTraceContext, failSpan, injectTraceContext, startPublishSpan } from './tracing.ts';
 
 const CHANNEL = 'messaging_outbox';
 /** Advisory lock key of the relay (any constant unique to this use). */
@@ -88,6 +88,7 @@ interface OutboxRow {
   id: string | number;
   topic: string;
   key: string;
+  event_id: string;
   payload: Uint8Array;
   headers: Record<string, string> | string;
 }
@@ -266,7 +267,7 @@ export class OutboxRelay {
     const ids = published.map((r) => String(r.id));
     const { rows } = await connection.query<OutboxRow>(
       `WITH published AS (DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[]))
-       SELECT id, topic, key, payload, headers FROM messaging_outbox
+       SELECT id, topic, key, event_id, payload, headers FROM messaging_outbox
        WHERE NOT (id = ANY($1::bigint[])) ORDER BY id LIMIT $2`,
       [ids, this.options.batchSize ?? 500],
     );
@@ -286,28 +287,30 @@ export class OutboxRelay {
       await this.serde.prepare(topics);
       for (const topic of topics) this.prepared.add(topic);
     }
-    const records = await Promise.all(rows.map((row) => this.toRecord(row)));
-    await this.publisher.send(records);
+    const sending = rows.map((row) => this.toRecord(row));
+    try {
+      await this.publisher.send(sending.map((s) => s.record));
+    } catch (error) {
+      for (const { span } of sending) failSpan(span, error);
+      throw error;
+    } finally {
+      for (const { span } of sending) span.end();
+    }
   }
 
-  /** A row as a record, in a PRODUCER span that continues the trace of the code that enqueued it. */
-  private async toRecord(row: OutboxRow): Promise<RawRecord> {
+  /**
+   * A row as a record, with a PRODUCER span that continues the trace of the code that enqueued it;
+   * the span is left open for `publish` to end when Kafka has answered.
+   */
+  private toRecord(row: OutboxRow): { record: RawRecord; span: Span } {
     const stored =
       typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers;
     const topic = this.names.physical(row.topic);
-    return withPublishSpan(
-      { topic, key: row.key },
-      async () => {
-        const headers: Record<string, string> = {};
-        injectTraceContext(headers);
-        return {
-          topic,
-          key: row.key,
-          value: frame(this.serde.schemaId(row.topic as TopicName), Buffer.from(row.payload)),
-          headers,
-        };
-      },
-      extractTraceContext(stored),
-    );
+    const parent = extractTraceContext(stored);
+    const span = startPublishSpan({ topic, key: row.key, eventId: row.event_id }, parent);
+    const headers: Record<string, string> = {};
+    injectTraceContext(headers, trace.setSpan(parent, span));
+    const value = frame(this.serde.schemaId(row.topic as TopicName), Buffer.from(row.payload));
+    return { record: { topic, key: row.key, value, headers }, span };
   }
 }

@@ -76,6 +76,24 @@ export function withProcessSpan<T>(
   return runInSpan(`process ${a.topic}`, SpanKind.CONSUMER, attributes('process', a), parent, work);
 }
 
+/**
+ * Starts (without ending) a PRODUCER span `publish <topic>`, child of `parent`, for a record sent
+ * in a batch: the caller ends it once the broker acknowledged the batch, or fails it.
+ */
+export function startPublishSpan(a: SpanAttributes, parent: Context): Span {
+  return tracer().startSpan(
+    `publish ${a.topic}`,
+    { kind: SpanKind.PRODUCER, attributes: attributes('send', a) },
+    parent,
+  );
+}
+
+/** Marks a span failed with the error's class; the message may hold data, so it is not copied. */
+export function failSpan(span: Span, error: unknown): void {
+  span.recordException(error as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+}
+
 /** Starts (without ending) a CONSUMER span `process <topic>` that continues the record's trace. */
 export function startProcessSpan(a: SpanAttributes, parent: Context): Span {
   return tracer().startSpan(
@@ -96,8 +114,7 @@ async function runInSpan<T>(
   try {
     return await context.with(trace.setSpan(parent, span), () => work(span));
   } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+    failSpan(span, error);
     throw error;
   } finally {
     span.end();

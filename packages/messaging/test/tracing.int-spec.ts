@@ -9,8 +9,11 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { EventOf } from '@switchboard/contracts';
 import { JaegerReader, type JaegerSpan, stackEndpoints, waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PGlite } from '@electric-sql/pglite';
 import { EventConsumer, type EventHandler } from '../src/consumer.ts';
 import type { Messaging } from '../src/messaging.ts';
+import { Outbox, OutboxRelay } from '../src/outbox.ts';
+import { migrateMessagingTables, pgliteDatabase } from '../src/sql.ts';
 import { isolatedMessaging, sampleEvent } from './support.ts';
 
 const PLACED = 'orders.order-placed.v1';
@@ -30,13 +33,23 @@ describe('trace context across Kafka', () => {
   let messaging: Messaging;
   let cleanup: () => Promise<void>;
   let consumers: EventConsumer[] = [];
+  const pg = new PGlite();
+  const db = pgliteDatabase(pg);
+  let outbox: Outbox;
+  let relay: OutboxRelay;
+  /** Orders whose reservation goes through the outbox and its relay rather than a direct publish. */
+  const viaOutbox = new Set<string>();
 
   /** Hop 1: the bridge reserves for a placed order and publishes the reservation. */
   class ReserveBridge implements EventHandler<typeof PLACED> {
     readonly topic = PLACED;
     async handle(order: EventOf<typeof PLACED>): Promise<void> {
       const reserved = { ...sampleEvent(RESERVED), orderId: order.orderId, customerId: order.customerId };
-      await messaging.publisher.publish(RESERVED, order.orderId, reserved);
+      if (viaOutbox.has(order.orderId)) {
+        await db.transaction((tx) => outbox.enqueue(tx, RESERVED, order.orderId, reserved));
+      } else {
+        await messaging.publisher.publish(RESERVED, order.orderId, reserved);
+      }
     }
   }
 
@@ -54,6 +67,10 @@ describe('trace context across Kafka', () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     ({ messaging, cleanup } = await isolatedMessaging([PLACED, RESERVED], ['bridge-it', 'orders-it']));
     await messaging.publisher.start([PLACED, RESERVED]);
+    await migrateMessagingTables(db);
+    relay = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names);
+    outbox = new Outbox(messaging.serde).wakes(relay);
+    await relay.start();
     consumers = [
       new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
         service: 'bridge-it',
@@ -71,6 +88,8 @@ describe('trace context across Kafka', () => {
 
   afterAll(async () => {
     await Promise.all(consumers.map((c) => c.stop()));
+    await relay.stop();
+    await pg.close();
     await messaging.publisher.stop();
     await cleanup();
     await provider.shutdown();
@@ -79,48 +98,53 @@ describe('trace context across Kafka', () => {
     context.disable();
   });
 
-  it('makes a two-hop flow one trace in Jaeger: each consumer span a child of its producer span', async () => {
-    const orderId = randomUUID();
-    const root = provider.getTracer('test').startSpan('book conference');
-    const traceId = root.spanContext().traceId;
-    await context.with(trace.setSpan(context.active(), root), () =>
-      messaging.publisher.publish(PLACED, orderId, { ...sampleEvent(PLACED), orderId }),
-    );
-    root.end();
-    await waitFor(async () => (confirmed.includes(orderId) ? true : undefined), {
-      description: 'the reservation to reach orders',
-      timeoutMs: 30_000,
-    });
-    await provider.forceFlush();
-
-    const jaeger = new JaegerReader(endpoints.jaegerQueryUrl);
-    const physical = (topic: string): string => messaging.names.physical(topic);
-    const names = [
-      'book conference',
-      `publish ${physical(PLACED)}`,
-      `process ${physical(PLACED)}`,
-      `publish ${physical(RESERVED)}`,
-      `process ${physical(RESERVED)}`,
-    ];
-    const spans = await waitFor(
-      async () => {
-        const found = await jaeger.trace(traceId);
-        return found && names.every((n) => found.spans.some((s) => s.operationName === n))
-          ? found.spans
-          : undefined;
-      },
-      { description: `all five spans of trace ${traceId} in Jaeger`, timeoutMs: 20_000 },
-    );
-    const byName = (name: string): JaegerSpan => spans.find((s) => s.operationName === name)!;
-    const parentOf = (span: JaegerSpan): string | undefined =>
-      span.references.find((r) => r.refType === 'CHILD_OF')?.spanID;
-    for (let i = 1; i < names.length; i++) {
-      expect(parentOf(byName(names[i]!)), `${names[i]} is a child of ${names[i - 1]}`).toBe(
-        byName(names[i - 1]!).spanID,
+  it.each([{ route: 'a direct publish' }, { route: 'the outbox and its relay' }])(
+    'makes a two-hop flow one trace in Jaeger, through $route: each consumer span a child of its producer span',
+    async ({ route }) => {
+      const orderId = randomUUID();
+      if (route !== 'a direct publish') viaOutbox.add(orderId);
+      const root = provider.getTracer('test').startSpan('book conference');
+      const traceId = root.spanContext().traceId;
+      await context.with(trace.setSpan(context.active(), root), () =>
+        messaging.publisher.publish(PLACED, orderId, { ...sampleEvent(PLACED), orderId }),
       );
-    }
-    const kind = (span: JaegerSpan): unknown => span.tags.find((t) => t.key === 'span.kind')?.value;
-    expect(kind(byName(names[1]!))).toBe('producer');
-    expect(kind(byName(names[2]!))).toBe('consumer');
-  });
+      root.end();
+      await waitFor(async () => (confirmed.includes(orderId) ? true : undefined), {
+        description: 'the reservation to reach orders',
+        timeoutMs: 30_000,
+      });
+      await provider.forceFlush();
+
+      const jaeger = new JaegerReader(endpoints.jaegerQueryUrl);
+      const physical = (topic: string): string => messaging.names.physical(topic);
+      const names = [
+        'book conference',
+        `publish ${physical(PLACED)}`,
+        `process ${physical(PLACED)}`,
+        `publish ${physical(RESERVED)}`,
+        `process ${physical(RESERVED)}`,
+      ];
+      const spans = await waitFor(
+        async () => {
+          const found = await jaeger.trace(traceId);
+          return found && names.every((n) => found.spans.some((s) => s.operationName === n))
+            ? found.spans
+            : undefined;
+        },
+        { description: `all five spans of trace ${traceId} in Jaeger`, timeoutMs: 20_000 },
+      );
+      const byName = (name: string): JaegerSpan => spans.find((s) => s.operationName === name)!;
+      const parentOf = (span: JaegerSpan): string | undefined =>
+        span.references.find((r) => r.refType === 'CHILD_OF')?.spanID;
+      for (let i = 1; i < names.length; i++) {
+        expect(parentOf(byName(names[i]!)), `${names[i]} is a child of ${names[i - 1]}`).toBe(
+          byName(names[i - 1]!).spanID,
+        );
+      }
+      const kind = (span: JaegerSpan): unknown => span.tags.find((t) => t.key === 'span.kind')?.value;
+      expect(kind(byName(names[1]!))).toBe('producer');
+      expect(kind(byName(names[2]!))).toBe('consumer');
+      expect(kind(byName(names[3]!))).toBe('producer');
+    },
+  );
 });
