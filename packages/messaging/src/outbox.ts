@@ -239,23 +239,24 @@ export class OutboxRelay {
   }
 
   /**
-   * Takes the relay lock on this connection. The relay's own deletes then commit without waiting
-   * for the disk: one lost in a crash only publishes its rows again, which the inbox absorbs, and
-   * the handlers' transactions no longer queue behind them for the WAL flush.
+   * Takes the relay lock on this connection. On a connection of its own, the relay's deletes then
+   * commit without waiting for the disk: one lost in a crash only publishes its rows again, which
+   * the inbox absorbs, and the handlers' transactions no longer queue behind them for the WAL
+   * flush. Never on a shared connection (PGlite), where it would reach the handlers' commits.
    */
   private async lock(connection: SqlExecutor): Promise<boolean> {
     const [row] = (
       await connection.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK])
     ).rows;
     this.lockHeld = row?.ok === true;
-    if (this.lockHeld) await connection.query('SET synchronous_commit TO off');
+    if (this.lockHeld && this.db.separateSessions) await connection.query('SET synchronous_commit TO off');
     return this.lockHeld;
   }
 
   /** Releases the lock and leaves the connection as it was found, for the pool's next user. */
   private async unlock(connection: SqlExecutor): Promise<void> {
     this.lockHeld = false;
-    await connection.query('RESET synchronous_commit');
+    if (this.db.separateSessions) await connection.query('RESET synchronous_commit');
     await connection.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]);
   }
 

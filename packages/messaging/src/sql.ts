@@ -17,6 +17,11 @@ export interface SqlExecutor {
 export interface SqlDatabase extends SqlExecutor {
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * True when `session` gives a connection of its own (a pool's); false when every caller shares
+   * one (PGlite), so session settings would reach everyone's transactions.
+   */
+  readonly separateSessions: boolean;
   /** Runs `work` on one connection, outside any transaction (for session-level advisory locks). */
   session<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T>;
   /** Calls `onNotify` for every NOTIFY on the channel, from any connection; resolves to unlisten. */
@@ -90,6 +95,7 @@ export function pgliteDatabase(pg: PGlite): SqlDatabase {
         ),
       ),
     // PGlite is one connection: the instance itself.
+    separateSessions: false,
     session: (work) =>
       work({
         query: async <Row>(sql: string, params?: unknown[]) => ({
@@ -112,6 +118,7 @@ export function postgresDatabase(pool: Pool): SqlDatabase {
   });
   return {
     ...executor(pool),
+    separateSessions: true,
     transaction: (work) =>
       withAfterCommit(async (afterCommit) => {
         const client = await pool.connect();

@@ -175,6 +175,11 @@ describe.each(DATABASES)('outbox and inbox on $kind', ({ open }) => {
       const records = await keysOn(before + 1);
       expect(records.map((r) => r.key)).toContain(event.orderId);
       expect(notifications).toBe(0);
+      // The relay's asynchronous commits are its own: the service's transactions still wait for the disk.
+      const { rows } = await db.transaction((tx) =>
+        tx.query<{ synchronous_commit: string }>('SHOW synchronous_commit'),
+      );
+      expect(rows[0]?.synchronous_commit).toBe('on');
     } finally {
       await relay.stop();
       await unlisten();
