@@ -3,9 +3,9 @@
  * be: it consumes OrderPlaced, records each event through the inbox and writes a BridgeReserved
  * event to the outbox in one transaction per partition batch, and its relay publishes them.
  *
- * Started by bench/messaging.ts with the IPC channel; configured by environment variables:
- * KAFKA_BROKERS, SCHEMA_REGISTRY_URL, BENCH_TOPIC_PREFIX and BENCH_DATABASE_URL (a PostgreSQL URL,
- * or empty for an in-process PGlite). Messages: it sends `ready` once its database, producer and
+ * Started by bench/messaging.ts with the IPC channel; configured by environment variables: the
+ * stack's endpoint variables (KAFKA_BROKERS, …), BENCH_TOPIC_PREFIX and BENCH_DATABASE_URL (a
+ * PostgreSQL URL, or empty for an in-process PGlite). Messages: it sends `ready` once its database, producer and
  * schemas are prepared; on `start` it starts the relay and the consumer and answers `started`; on
  * `stop` it stops both (finishing what is in flight) and exits.
  */
@@ -26,16 +26,11 @@ import {
   silenceKafkajsTimerWarning,
   type SqlDatabase,
 } from '@switchboard/messaging';
+import { resolveEndpoints } from '@switchboard/stack';
 import pg from 'pg';
 import { PLACED, RESERVED, SERVICE } from './hop-topics.ts';
 
 type Placed = EventOf<typeof PLACED>;
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (value === undefined) throw new Error(`${name} is not set`);
-  return value;
-}
 
 /** The event the hop emits for an order; `startsAt` carries the first record's production time. */
 function reservationFor(order: Placed): EventOf<typeof RESERVED> {
@@ -70,11 +65,15 @@ async function openDatabase(url: string): Promise<{ db: SqlDatabase; close: () =
 
 async function main(): Promise<void> {
   silenceKafkajsTimerWarning();
+  const prefix = process.env.BENCH_TOPIC_PREFIX;
+  if (!prefix)
+    throw new Error('BENCH_TOPIC_PREFIX is not set: the driver (bench/messaging.ts) starts this process');
+  const endpoints = resolveEndpoints();
   const messaging = createMessaging({
     service: SERVICE,
-    brokers: required('KAFKA_BROKERS').split(','),
-    registryUrl: required('SCHEMA_REGISTRY_URL'),
-    topicPrefix: required('BENCH_TOPIC_PREFIX'),
+    brokers: endpoints.kafkaBrokers,
+    registryUrl: endpoints.schemaRegistryUrl,
+    topicPrefix: prefix,
   });
   const { db, close } = await openDatabase(process.env.BENCH_DATABASE_URL ?? '');
   await migrateMessagingTables(db);

@@ -29,7 +29,7 @@ import {
   plannedTopics,
   silenceKafkajsTimerWarning,
 } from '@switchboard/messaging';
-import { down, resolveEndpoints, up } from '@switchboard/stack';
+import { down, endpointsToEnv, resolveEndpoints, type StackEndpoints, up } from '@switchboard/stack';
 import { Partitioners } from 'kafkajs';
 import { createTestDatabase } from '@switchboard/testing';
 import { PLACED, RESERVED, SERVICE } from './hop-topics.ts';
@@ -109,7 +109,9 @@ async function main(): Promise<void> {
         const hopMessaging = messagingFor();
         hops.push({
           database: database.label,
-          ...(await withTopics(hopMessaging, [PLACED, RESERVED], () => hop(hopMessaging, database.url))),
+          ...(await withTopics(hopMessaging, [PLACED, RESERVED], () =>
+            hop(hopMessaging, endpoints, database.url),
+          )),
         });
       } finally {
         await database.drop();
@@ -209,8 +211,11 @@ async function rawCeiling(kafka: Messaging['kafka'], topic: string): Promise<Rec
  * Starts the hop's service in its own process (bench/hop-service.ts) on the given database and
  * resolves once it has prepared its tables, producer and schemas.
  */
-async function startHopService(messaging: Messaging, databaseUrl: string): Promise<ChildProcess> {
-  const endpoints = resolveEndpoints();
+async function startHopService(
+  messaging: Messaging,
+  endpoints: StackEndpoints,
+  databaseUrl: string,
+): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     ['--conditions=@switchboard/source', '--import', 'tsx', join(import.meta.dirname, 'hop-service.ts')],
@@ -218,8 +223,7 @@ async function startHopService(messaging: Messaging, databaseUrl: string): Promi
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {
         ...process.env,
-        KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+        ...endpointsToEnv(endpoints),
         BENCH_TOPIC_PREFIX: messaging.names.prefix,
         BENCH_DATABASE_URL: databaseUrl,
       },
@@ -245,9 +249,13 @@ function answer(child: ChildProcess, expected: string): Promise<void> {
   });
 }
 
-async function hop(messaging: Messaging, databaseUrl: string): Promise<Record<string, unknown>> {
+async function hop(
+  messaging: Messaging,
+  endpoints: StackEndpoints,
+  databaseUrl: string,
+): Promise<Record<string, unknown>> {
   await messaging.serde.prepare([PLACED, RESERVED]);
-  const service = await startHopService(messaging, databaseUrl);
+  const service = await startHopService(messaging, endpoints, databaseUrl);
 
   // Reader of the second topic: arrival times. Each latency is also split at the moment the
   // handler built the outgoing event (its occurredAt): before = publish, fetch and the handler's

@@ -18,3 +18,4 @@ export {
   type ComponentState,
   type UpResult,
 } from './stack.ts';
+export { withPostgresClient } from './components/postgres.ts';

@@ -69,9 +69,8 @@ async function withAfterCommit<T>(
     try {
       callback();
     } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
+      // Thrown from here it would fail a caller whose transaction did commit.
+      process.emitWarning(error instanceof Error ? error : String(error), 'AfterCommitWarning');
     }
   }
   return result;

@@ -58,13 +58,21 @@ function attributes(operation: 'send' | 'process', a: SpanAttributes): Record<st
   return out;
 }
 
+type Operation = 'send' | 'process';
+
+/** `publish <topic>` (PRODUCER) or `process <topic>` (CONSUMER), child of `parent`, not yet ended. */
+function startSpan(operation: Operation, a: SpanAttributes, parent: Context): Span {
+  const [verb, kind] = operation === 'send' ? ['publish', SpanKind.PRODUCER] : ['process', SpanKind.CONSUMER];
+  return tracer().startSpan(`${verb} ${a.topic}`, { kind, attributes: attributes(operation, a) }, parent);
+}
+
 /** Runs `work` in a PRODUCER span `publish <topic>`, child of `parent` (default: the active context). */
 export function withPublishSpan<T>(
   a: SpanAttributes,
   work: (span: Span) => Promise<T>,
   parent: Context = context.active(),
 ): Promise<T> {
-  return runInSpan(`publish ${a.topic}`, SpanKind.PRODUCER, attributes('send', a), parent, work);
+  return runInSpan(startSpan('send', a, parent), parent, work);
 }
 
 /** Runs `work` in a CONSUMER span `process <topic>` that continues the record's trace. */
@@ -73,7 +81,7 @@ export function withProcessSpan<T>(
   parent: Context,
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return runInSpan(`process ${a.topic}`, SpanKind.CONSUMER, attributes('process', a), parent, work);
+  return runInSpan(startSpan('process', a, parent), parent, work);
 }
 
 /**
@@ -81,36 +89,21 @@ export function withProcessSpan<T>(
  * in a batch: the caller ends it once the broker acknowledged the batch, or fails it.
  */
 export function startPublishSpan(a: SpanAttributes, parent: Context): Span {
-  return tracer().startSpan(
-    `publish ${a.topic}`,
-    { kind: SpanKind.PRODUCER, attributes: attributes('send', a) },
-    parent,
-  );
+  return startSpan('send', a, parent);
 }
 
-/** Marks a span failed with the error's class; the message may hold data, so it is not copied. */
+/** Starts (without ending) a CONSUMER span `process <topic>` that continues the record's trace. */
+export function startProcessSpan(a: SpanAttributes, parent: Context): Span {
+  return startSpan('process', a, parent);
+}
+
+/** Marks a span failed: the exception as a span event, the error's class as its status. */
 export function failSpan(span: Span, error: unknown): void {
   span.recordException(error as Error);
   span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
 }
 
-/** Starts (without ending) a CONSUMER span `process <topic>` that continues the record's trace. */
-export function startProcessSpan(a: SpanAttributes, parent: Context): Span {
-  return tracer().startSpan(
-    `process ${a.topic}`,
-    { kind: SpanKind.CONSUMER, attributes: attributes('process', a) },
-    parent,
-  );
-}
-
-async function runInSpan<T>(
-  name: string,
-  kind: SpanKind,
-  attrs: Record<string, string | number>,
-  parent: Context,
-  work: (span: Span) => Promise<T>,
-): Promise<T> {
-  const span = tracer().startSpan(name, { kind, attributes: attrs }, parent);
+async function runInSpan<T>(span: Span, parent: Context, work: (span: Span) => Promise<T>): Promise<T> {
   try {
     return await context.with(trace.setSpan(parent, span), () => work(span));
   } catch (error) {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { withoutPassword } from '@switchboard/stack';
+import { withoutPassword, withPostgresClient } from '@switchboard/stack';
 
 /** A database of a test's own, on a real PostgreSQL server. */
 export interface TestDatabase {
@@ -29,16 +28,11 @@ export function testDatabaseName(prefix: string): string {
 }
 
 async function onServer(adminUrl: string, sql: string, what: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
   try {
-    await client.connect();
-    await client.query(sql);
+    await withPostgresClient(adminUrl, (client) => client.query(sql), 10_000);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`${what} on ${withoutPassword(adminUrl)} failed: ${reason}`, { cause: error });
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

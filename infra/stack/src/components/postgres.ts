@@ -177,9 +177,14 @@ export function serviceDatabases(initSql: string): string[] {
 
 const initScript = (paths: StackPaths): string => join(paths.packageDir, '..', 'postgres', 'init.sql');
 
-async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  // A connection dropped later (e.g. the server stopping) must not crash the CLI.
+/** Runs `run` on a fresh connection to `url`, closed afterwards whatever happens. */
+export async function withPostgresClient<T>(
+  url: string,
+  run: (client: pg.Client) => Promise<T>,
+  connectTimeoutMs = 2000,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  // A connection dropped later (e.g. the server stopping) must not crash the caller.
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -188,6 +193,9 @@ async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> 
     await client.end().catch(() => undefined);
   }
 }
+
+const withAdmin = <T>(run: (client: pg.Client) => Promise<T>): Promise<T> =>
+  withPostgresClient(ADMIN_URL, run);
 
 export const postgres: Component = {
   name: 'postgres',
