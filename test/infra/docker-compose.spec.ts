@@ -98,7 +98,7 @@ describe('docker-compose.yml', () => {
 
     it('publishes the port its own package listens on by default', () => {
       const config = readFileSync(join(ROOT, 'services', name, 'src', 'config.ts'), 'utf8');
-      const port = /httpServerEnv\((\d+)\)/.exec(config)?.[1];
+      const port = /(?:httpServerEnv|serviceEnv)\((?:'[^']+', )?(\d+)\)/.exec(config)?.[1];
       expect(service.environment?.PORT).toBe(Number(port));
       expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`]);
     });

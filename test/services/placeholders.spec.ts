@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const SERVICES = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing'] as const;
+/** Services not built yet: an application module that answers /health (issue 5 replaces them). */
+const PLACEHOLDERS = ['conference-bridge', 'billing', 'mailing'] as const;
 
-describe.each(SERVICES)('service %s', (name) => {
+describe.each(PLACEHOLDERS)('placeholder service %s', (name) => {
   let app: INestApplication | undefined;
 
   afterEach(async () => {
@@ -19,7 +21,9 @@ describe.each(SERVICES)('service %s', (name) => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'up' });
   });
+});
 
+describe.each(SERVICES)('service %s', (name) => {
   it('fails at boot naming a bad PORT', async () => {
     const { loadConfig } = (await import(`../../services/${name}/src/config.ts`)) as {
       loadConfig: (env: NodeJS.ProcessEnv) => unknown;

@@ -42,3 +42,76 @@ export function loadOrExit<T>(load: () => T): T {
     process.exit(1);
   }
 }
+
+const url = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => URL.canParse(value), `${name} must be a URL`);
+
+/**
+ * The variables every service reads besides its own: where Kafka, the schema registry and the
+ * trace collector are (the local stack's addresses by default), and its database — PostgreSQL when
+ * `DATABASE_URL` is set, PGlite under `DATA_DIR` otherwise.
+ */
+export function serviceEnv(service: string, defaultPort: number) {
+  return {
+    ...httpServerEnv(defaultPort),
+    KAFKA_BROKERS: z
+      .string()
+      .default('127.0.0.1:9092')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b !== ''),
+      )
+      .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d+$/.test(b)), {
+        message: 'KAFKA_BROKERS must be a comma-separated list of host:port',
+      }),
+    SCHEMA_REGISTRY_URL: url('SCHEMA_REGISTRY_URL').default('http://127.0.0.1:8081/apis/ccompat/v7'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .refine((value) => /^postgres(ql)?:\/\//.test(value), 'DATABASE_URL must be a postgres:// URL')
+      .optional(),
+    DATA_DIR: z.string().min(1).default(`.data/${service}`),
+    /** Prefix of every topic and subject name (an environment's own set on a shared cluster). */
+    TOPIC_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]*$/, 'TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-"')
+      .default(''),
+  };
+}
+
+/** What `serviceEnv` parses to, as a service's typed configuration sees it. */
+export interface ServiceConfig {
+  readonly service: string;
+  readonly host: string;
+  readonly port: number;
+  readonly kafkaBrokers: readonly string[];
+  readonly schemaRegistryUrl: string;
+  readonly otlpEndpoint: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly topicPrefix: string;
+}
+
+/** Maps the parsed `serviceEnv` variables to the common part of a service's configuration. */
+export function serviceConfigOf(
+  service: string,
+  vars: z.output<z.ZodObject<ReturnType<typeof serviceEnv>>>,
+): ServiceConfig {
+  return {
+    service,
+    host: vars.HOST,
+    port: vars.PORT,
+    kafkaBrokers: vars.KAFKA_BROKERS,
+    schemaRegistryUrl: vars.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
+    otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
+    databaseUrl: vars.DATABASE_URL,
+    dataDir: vars.DATA_DIR,
+    topicPrefix: vars.TOPIC_PREFIX,
+  };
+}

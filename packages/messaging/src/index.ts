@@ -19,6 +19,7 @@ export {
   MessagingModule,
   type MessagingModuleOptions,
 } from './messaging.module.ts';
+export { type MessagingCheck, messagingChecks, MessagingStatus } from './readiness.ts';
 export { Outbox, type OutboxEntry, OutboxRelay, type RelayOptions } from './outbox.ts';
 export { EventPublisher, type RawRecord } from './publisher.ts';
 export {

@@ -13,6 +13,7 @@ import { Inbox } from './inbox.ts';
 import { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
 import { Outbox, OutboxRelay } from './outbox.ts';
 import { EventPublisher } from './publisher.ts';
+import { MessagingStatus } from './readiness.ts';
 import type { SqlDatabase } from './sql.ts';
 
 export interface MessagingModuleOptions extends MessagingOptions {
@@ -46,6 +47,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly messaging: Messaging,
     private readonly moduleRef: ModuleRef,
     private readonly outbox: Outbox,
+    private readonly status: MessagingStatus,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -68,6 +70,9 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
         metrics: messaging.metrics,
         retry: options.retry,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      });
+      this.consumer.onCrash((error, restarting) => {
+        if (!restarting) this.status.consumerFailed(error);
       });
       await this.consumer.start();
     }
@@ -93,7 +98,8 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
  * })
  * ```
  *
- * Provides `MESSAGING` (the wired parts), `EventPublisher`, `Outbox` and, with a database, `Inbox`.
+ * Provides `MESSAGING` (the wired parts), `EventPublisher`, `Outbox`, `MessagingStatus` (for
+ * readiness) and, with a database, `Inbox`.
  */
 @Module({})
 export class MessagingModule {
@@ -104,15 +110,21 @@ export class MessagingModule {
       { provide: MESSAGING, useFactory: () => createMessaging(options) },
       { provide: EventPublisher, useFactory: (m: Messaging) => m.publisher, inject: [MESSAGING] },
       { provide: Outbox, useFactory: (m: Messaging) => new Outbox(m.serde), inject: [MESSAGING] },
+      { provide: MessagingStatus, useFactory: () => new MessagingStatus() },
       ...handlers,
       {
         provide: MessagingLifecycle,
-        useFactory: (o: MessagingModuleOptions, m: Messaging, ref: ModuleRef, outbox: Outbox) =>
-          new MessagingLifecycle(o, m, ref, outbox),
-        inject: [MESSAGING_OPTIONS, MESSAGING, ModuleRef, Outbox],
+        useFactory: (
+          o: MessagingModuleOptions,
+          m: Messaging,
+          ref: ModuleRef,
+          outbox: Outbox,
+          status: MessagingStatus,
+        ) => new MessagingLifecycle(o, m, ref, outbox, status),
+        inject: [MESSAGING_OPTIONS, MESSAGING, ModuleRef, Outbox, MessagingStatus],
       },
     ];
-    const exported: DynamicModule['exports'] = [MESSAGING, EventPublisher, Outbox];
+    const exported: DynamicModule['exports'] = [MESSAGING, EventPublisher, Outbox, MessagingStatus];
     if (options.database) {
       const database = options.database;
       providers.push({ provide: Inbox, useFactory: () => new Inbox(database, String(options.service)) });

@@ -108,6 +108,16 @@ export class SchemaRegistryClient {
     }
   }
 
+  /** Resolves when the registry answers its subject list; one try, no retries (a readiness probe). */
+  async ping(): Promise<void> {
+    const response = await fetch(`${this.options.url}/subjects`, {
+      headers: { Accept: CONTENT_TYPE },
+      signal: AbortSignal.timeout(2_000),
+    });
+    await response.body?.cancel();
+    if (!response.ok) throw new MessagingError(`schema registry answered ${response.status}`);
+  }
+
   /** One call, retried with backoff while the registry is unreachable or answers 5xx. */
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
     const deadline = Date.now() + (this.options.unavailableTimeoutMs ?? 60_000);

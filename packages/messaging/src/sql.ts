@@ -7,6 +7,8 @@ import type { Pool, PoolClient } from 'pg';
  */
 export interface SqlExecutor {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  /** Runs a script of several statements without parameters (a migration file). */
+  script(sql: string): Promise<void>;
   /**
    * Inside a transaction: runs `callback` once the transaction has committed (never when it rolls
    * back). Absent outside transactions.
@@ -50,9 +52,7 @@ CREATE TABLE IF NOT EXISTS messaging_inbox (
 
 /** Creates the outbox and inbox tables if they are missing. */
 export async function migrateMessagingTables(db: SqlExecutor): Promise<void> {
-  for (const statement of MESSAGING_TABLES_SQL.split(';').map((s) => s.trim())) {
-    if (statement !== '') await db.query(statement);
-  }
+  await db.script(MESSAGING_TABLES_SQL);
 }
 
 /**
@@ -78,29 +78,21 @@ async function withAfterCommit<T>(
 
 /** A PGlite instance as a SqlDatabase. */
 export function pgliteDatabase(pg: PGlite): SqlDatabase {
-  return {
+  const executor = (client: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
     query: async <Row>(sql: string, params?: unknown[]) => ({
-      rows: (await pg.query<Row>(sql, params)).rows,
+      rows: (await client.query<Row>(sql, params)).rows,
     }),
+    script: async (sql) => {
+      await client.exec(sql);
+    },
+  });
+  return {
+    ...executor(pg),
     transaction: (work) =>
-      withAfterCommit((afterCommit) =>
-        pg.transaction((tx) =>
-          work({
-            query: async <Row>(sql: string, params?: unknown[]) => ({
-              rows: (await tx.query<Row>(sql, params)).rows,
-            }),
-            afterCommit,
-          }),
-        ),
-      ),
+      withAfterCommit((afterCommit) => pg.transaction((tx) => work({ ...executor(tx), afterCommit }))),
     // PGlite is one connection: the instance itself.
     separateSessions: false,
-    session: (work) =>
-      work({
-        query: async <Row>(sql: string, params?: unknown[]) => ({
-          rows: (await pg.query<Row>(sql, params)).rows,
-        }),
-      }),
+    session: (work) => work(executor(pg)),
     listen: async (channel, onNotify) => {
       const unlisten = await pg.listen(channel, () => onNotify());
       return () => unlisten();
@@ -114,6 +106,10 @@ export function postgresDatabase(pool: Pool): SqlDatabase {
     query: async <Row>(sql: string, params?: unknown[]) => ({
       rows: (await client.query(sql, params)).rows as Row[],
     }),
+    // Without parameters, node-postgres sends the simple protocol, which runs several statements.
+    script: async (sql) => {
+      await client.query(sql);
+    },
   });
   return {
     ...executor(pool),

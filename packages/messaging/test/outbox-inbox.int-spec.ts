@@ -123,6 +123,7 @@ describe.each(DATABASES)('outbox and inbox on $kind', ({ open }) => {
       session: (work) =>
         db.session((connection) =>
           work({
+            ...connection,
             query: (sql, params) => {
               const deletes = sql.includes('DELETE') && (params?.[0] as unknown[]).length > 0;
               if (deletes && crashes-- > 0) throw new Error('relay crashed');

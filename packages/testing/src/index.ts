@@ -3,3 +3,10 @@ export { JaegerReader, type JaegerSpan, type JaegerTrace } from './jaeger.ts';
 export { MailReader, type DeliveredMail } from './mail.ts';
 export { stackEndpoints } from './provided.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
+export {
+  createTestTopics,
+  startTestService,
+  type TestService,
+  type TestServiceOptions,
+  type TestTopics,
+} from './services.ts';

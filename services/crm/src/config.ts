@@ -1,15 +1,11 @@
-import { httpServerEnv, parseEnv } from '@switchboard/config';
+import { parseEnv, type ServiceConfig, serviceConfigOf, serviceEnv } from '@switchboard/config';
 import { z } from 'zod';
 
-const schema = z.object({ ...httpServerEnv(3005) });
+const schema = z.object(serviceEnv('crm', 3005));
 
-export interface Config {
-  readonly host: string;
-  readonly port: number;
-}
+export type CrmConfig = ServiceConfig;
 
 /** Reads the service's configuration once at boot; fails naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const vars = parseEnv(schema, env);
-  return { host: vars.HOST, port: vars.PORT };
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CrmConfig {
+  return serviceConfigOf('crm', parseEnv(schema, env));
 }

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type InjectionToken, Module } from '@nestjs/common';
 import { HealthController } from './health.controller.ts';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check.ts';
 
@@ -13,6 +13,18 @@ export class HealthModule {
       module: HealthModule,
       controllers: [HealthController],
       providers: [{ provide: READINESS_CHECKS, useValue: checks }],
+    };
+  }
+
+  /** The checks come from providers of the application, e.g. the database and the event bus. */
+  static forRootAsync(options: {
+    readonly inject: readonly InjectionToken[];
+    readonly useFactory: (...dependencies: never[]) => readonly ReadinessCheck[];
+  }): DynamicModule {
+    return {
+      module: HealthModule,
+      controllers: [HealthController],
+      providers: [{ provide: READINESS_CHECKS, inject: [...options.inject], useFactory: options.useFactory }],
     };
   }
 }

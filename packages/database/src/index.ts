@@ -1,0 +1,3 @@
+export { type DatabaseOptions, openDatabase, type OpenDatabase } from './database.ts';
+export { migrate, MigrationError } from './migrations.ts';
+export { tracedDatabase } from './traced.ts';

@@ -1,0 +1,37 @@
+import type { LoggerService } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFactory } from '@nestjs/core';
+import { COMMON_ERROR_STATUS } from './errors.ts';
+import { setupOpenApi } from './openapi.ts';
+import { ProblemDetailsFilter, type UnexpectedErrorListener } from './problem.filter.ts';
+
+export interface ServiceAppOptions {
+  readonly logger: LoggerService | false;
+  /** HTTP status of each of the service's domain error codes (unlisted codes answer 422). */
+  readonly errorStatus: Readonly<Record<string, number>>;
+  /** Reports failures that were not the client's fault (logged once, where handled). */
+  readonly onUnexpected?: UnexpectedErrorListener;
+  readonly openApi: { readonly title: string; readonly description: string; readonly version?: string };
+}
+
+/**
+ * A service's HTTP application with the conventions every service shares: problem+json errors,
+ * the OpenAPI document and `/docs`, JSON bodies up to 1 MB.
+ * The caller listens, and closes it on shutdown (see `runService`).
+ */
+export async function createServiceApp(
+  module: Parameters<typeof NestFactory.create>[0],
+  options: ServiceAppOptions,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger: options.logger,
+    bodyParser: true,
+    rawBody: false,
+  });
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useGlobalFilters(
+    new ProblemDetailsFilter({ ...COMMON_ERROR_STATUS, ...options.errorStatus }, options.onUnexpected),
+  );
+  setupOpenApi(app, options.openApi);
+  return app;
+}

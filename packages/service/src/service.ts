@@ -1,0 +1,188 @@
+import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { ServiceConfig } from '@switchboard/config';
+import type { ServiceName, TopicName } from '@switchboard/contracts';
+import { migrate, openDatabase, type OpenDatabase } from '@switchboard/database';
+import { createServiceApp } from '@switchboard/http';
+import {
+  type EventHandler,
+  MESSAGING,
+  type Messaging,
+  messagingChecks,
+  MessagingModule,
+  MessagingStatus,
+  type RetryPolicy,
+  silenceKafkajsTimerWarning,
+} from '@switchboard/messaging';
+import {
+  createLogger,
+  HealthModule,
+  Metrics,
+  MetricsModule,
+  NestPinoLogger,
+} from '@switchboard/observability';
+import type { Logger } from 'pino';
+import { CONFIG, DATABASE, LOGGER } from './tokens.ts';
+
+/** What makes one service: everything else about starting and stopping it is shared. */
+export interface ServiceDefinition {
+  readonly name: ServiceName;
+  /** Title and description of its OpenAPI document. */
+  readonly title: string;
+  readonly description: string;
+  /** Folder of its SQL migrations. */
+  readonly migrations: URL;
+  /** Topics it publishes (their schemas are registered at start). */
+  readonly publishes: readonly TopicName[];
+  /** Its event handlers, one per consumed topic: its subscriptions, listed in one place. */
+  readonly handlers?: readonly Type<EventHandler>[];
+  /** Its feature modules; they export what the handlers inject. */
+  readonly features: readonly Type[];
+  /** HTTP status of each of its domain error codes. */
+  readonly errorStatus: Readonly<Record<string, number>>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Retry policy of its consumer (tests shorten it). */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Log NestJS's own start-up lines (default true). */
+  readonly nestLogs?: boolean;
+}
+
+/** A started service. `close` stops taking requests and events, drains, and closes its database. */
+export interface RunningService {
+  readonly app: NestExpressApplication;
+  readonly url: string;
+  readonly database: OpenDatabase;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+@Global()
+@Module({})
+class ServiceCoreModule {
+  static forRoot(config: ServiceConfig, database: OpenDatabase, logger: Logger): DynamicModule {
+    return {
+      module: ServiceCoreModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: DATABASE, useValue: database.db },
+        { provide: LOGGER, useValue: logger },
+      ],
+      exports: [CONFIG, DATABASE, LOGGER],
+    };
+  }
+}
+
+@Module({})
+class ServiceModule {
+  static create(
+    definition: ServiceDefinition,
+    config: ServiceConfig,
+    database: OpenDatabase,
+    logger: Logger,
+    metrics: Metrics,
+    retry: Partial<RetryPolicy> | undefined,
+  ): DynamicModule {
+    const core = ServiceCoreModule.forRoot(config, database, logger);
+    return {
+      module: ServiceModule,
+      imports: [
+        core,
+        MessagingModule.forRoot({
+          service: definition.name,
+          brokers: config.kafkaBrokers,
+          registryUrl: config.schemaRegistryUrl,
+          topicPrefix: config.topicPrefix,
+          publishes: definition.publishes,
+          handlers: definition.handlers ?? [],
+          imports: [...definition.features],
+          database: database.db,
+          metrics: metrics.messaging,
+          ...(retry ? { retry } : {}),
+        }),
+        HealthModule.forRootAsync({
+          inject: [MESSAGING, MessagingStatus],
+          useFactory: (messaging: Messaging, status: MessagingStatus) => [
+            { name: 'database', check: async () => void (await database.db.query('SELECT 1')) },
+            ...messagingChecks(messaging, status),
+          ],
+        }),
+        MetricsModule.forRoot(metrics),
+        ...definition.features,
+      ],
+    };
+  }
+}
+
+/**
+ * Starts a service: opens and migrates its database, builds its NestJS application with the bus,
+ * health, metrics and the HTTP conventions, and listens. Tracing, when wanted, is started before
+ * (see `runService`).
+ */
+export async function startService(
+  definition: ServiceDefinition,
+  config: ServiceConfig,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  silenceKafkajsTimerWarning();
+  const logger = options.logger ?? createLogger(definition.name);
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    name: definition.name.replaceAll('-', '_'),
+  });
+  try {
+    const applied = await migrate(database.db, definition.migrations);
+    if (applied.length > 0)
+      logger.info(
+        { event: `${definition.name}.migrated`, migrations: applied },
+        `${definition.name}.migrated`,
+      );
+    const metrics = new Metrics({ service: definition.name });
+    const app = await createServiceApp(
+      ServiceModule.create(definition, config, database, logger, metrics, options.retry),
+      {
+        logger: options.nestLogs === false ? false : new NestPinoLogger(logger),
+        errorStatus: definition.errorStatus,
+        onUnexpected: (error, request) =>
+          logger.error(
+            {
+              event: `${definition.name}.http.failed`,
+              err: error,
+              method: request.method,
+              path: request.path,
+            },
+            `${definition.name}.http.failed`,
+          ),
+        openApi: { title: definition.title, description: definition.description },
+      },
+    );
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const url = `http://${config.host}:${port}`;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      database,
+      metrics,
+      logger,
+      close: () => {
+        closing ??= (async () => {
+          // Stops the HTTP server, the consumer (finishing and committing what it holds) and the
+          // relay (publishing what is committed), then the database.
+          await app.close();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServiceConfig } from '@switchboard/config';
+import { type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
+import {
+  applyTopics,
+  createMessaging,
+  type Messaging,
+  plannedTopics,
+  silenceKafkajsTimerWarning,
+} from '@switchboard/messaging';
+import { type RunningService, type ServiceDefinition, startService } from '@switchboard/service';
+import type { KafkaMessage } from 'kafkajs';
+import { pino } from 'pino';
+import { stackEndpoints } from './provided.ts';
+
+/**
+ * A test's own set of topics on the shared stack: every topic and subject name gets a unique
+ * prefix. Creates every topic of the catalog (with retry and dead-letter topics for its
+ * consumers); `cleanup` deletes them and their subjects.
+ */
+export interface TestTopics {
+  readonly prefix: string;
+  /** A bus client on the prefixed topics, for publishing test events and reading results. */
+  readonly messaging: Messaging;
+  /** Publishes an event as another service would (straight to Kafka, no outbox). */
+  publish<T extends TopicName>(topic: T, event: EventOf<T>): Promise<void>;
+  /** Every event on `topic` so far (from the beginning), decoded; waits until `until` holds. */
+  read<T extends TopicName>(
+    topic: T,
+    until: (events: readonly EventOf<T>[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<EventOf<T>[]>;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestTopics(): Promise<TestTopics> {
+  silenceKafkajsTimerWarning();
+  const { kafkaBrokers, schemaRegistryUrl } = stackEndpoints();
+  const prefix = `t${randomUUID().slice(0, 8)}.`;
+  const messaging = createMessaging({
+    service: 'test-client',
+    brokers: kafkaBrokers,
+    registryUrl: schemaRegistryUrl,
+    topicPrefix: prefix,
+  });
+  const admin = messaging.kafka.admin();
+  await admin.connect();
+  const plans = plannedTopics(TOPICS, messaging.names);
+  await applyTopics(admin, plans);
+  let publisherStarted: Promise<void> | undefined;
+  return {
+    prefix,
+    messaging,
+    async publish(topic, event) {
+      publisherStarted ??= messaging.publisher.start(Object.keys(TOPICS) as TopicName[]);
+      await publisherStarted;
+      const key = (event as unknown as Record<string, unknown>)[TOPICS[topic].key];
+      await messaging.publisher.publish(topic, String(key), event);
+    },
+    async read(topic, until, timeoutMs = 30_000) {
+      const consumer = messaging.kafka.consumer({ groupId: `reader-${randomUUID()}` });
+      const events: EventOf<typeof topic>[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topic: messaging.names.physical(topic), fromBeginning: true });
+      try {
+        return await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            reject(
+              new Error(`${events.length} events on ${topic} after ${timeoutMs} ms, not the ones expected`),
+            );
+          }, timeoutMs);
+          const check = (): void => {
+            if (until(events)) {
+              clearTimeout(timer);
+              resolve([...events]);
+            }
+          };
+          void consumer.run({
+            eachMessage: async ({ message }: { message: KafkaMessage }) => {
+              if (!message.value) return;
+              events.push(await messaging.serde.decode(topic, message.value));
+              check();
+            },
+          });
+        });
+      } finally {
+        await consumer.disconnect();
+      }
+    },
+    async cleanup() {
+      if (publisherStarted) await messaging.publisher.stop();
+      await admin.deleteTopics({ topics: plans.map((p) => p.name) }).catch(() => undefined);
+      await admin.disconnect();
+      for (const topic of Object.keys(TOPICS)) {
+        const subject = `${schemaRegistryUrl}/subjects/${messaging.names.physical(topic)}-value`;
+        await fetch(subject, { method: 'DELETE' }).catch(() => undefined);
+        await fetch(`${subject}?permanent=true`, { method: 'DELETE' }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+export interface TestServiceOptions {
+  readonly topics: TestTopics;
+  /** A PostgreSQL URL; PGlite in a temporary folder when absent. */
+  readonly databaseUrl?: string;
+  /** Overrides of the service's configuration (its own settings). */
+  readonly config?: Record<string, unknown>;
+}
+
+/** A service started in this process on a free port, on the test's topics and its own database. */
+export interface TestService {
+  readonly url: string;
+  readonly running: RunningService;
+  /** `fetch` relative to the service's URL, with a JSON body when given. */
+  request(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  /** Stops it and removes its data folder. */
+  stop(): Promise<void>;
+}
+
+export async function startTestService(
+  definition: ServiceDefinition,
+  options: TestServiceOptions,
+): Promise<TestService> {
+  const { kafkaBrokers, schemaRegistryUrl } = stackEndpoints();
+  const dataDir = await mkdtemp(join(tmpdir(), `${definition.name}-`));
+  const config: ServiceConfig = {
+    service: definition.name,
+    host: '127.0.0.1',
+    port: 0,
+    kafkaBrokers,
+    schemaRegistryUrl,
+    otlpEndpoint: undefined,
+    databaseUrl: options.databaseUrl,
+    dataDir,
+    topicPrefix: options.topics.prefix,
+    ...options.config,
+  };
+  const running = await startService(definition, config, {
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    nestLogs: false,
+    retry: { attempts: 2, initialDelayMs: 50, retryTopicDelayMs: 500 },
+  });
+  return {
+    url: running.url,
+    running,
+    request: (path, init = {}) =>
+      fetch(`${running.url}${path}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...init.headers,
+        },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      }),
+    async stop() {
+      await running.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

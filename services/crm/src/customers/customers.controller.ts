@@ -1,0 +1,77 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiZodBody, ApiZodQuery, ApiZodResponse, type Page, ZodPipe } from '@switchboard/http';
+import { z } from 'zod';
+import { CustomerNotFoundError } from './customers.errors.ts';
+import { CustomersRepository } from './customers.repository.ts';
+import {
+  type Customer,
+  customerPageSchema,
+  customerSchema,
+  type ListCustomersQuery,
+  listCustomersQuerySchema,
+  type RegisterCustomer,
+  registerCustomerSchema,
+  type UpdateCustomer,
+  updateCustomerSchema,
+} from './dto/customer.dto.ts';
+import { RegisterCustomerUseCase } from './register-customer.use-case.ts';
+import { UpdateCustomerUseCase } from './update-customer.use-case.ts';
+
+export const customerIdParam = new ZodPipe(z.uuid('must be a UUID'));
+
+const BAD_REQUEST = { status: 400, description: 'invalid request; `errors` names each bad field' };
+const NOT_FOUND = { status: 404, description: 'no such customer' };
+const EMAIL_TAKEN = { status: 409, description: 'another customer has this email address' };
+
+/** Customers: registration, changes and look-ups. Reads go straight to the repository. */
+@ApiTags('customers')
+@Controller('v1/customers')
+export class CustomersController {
+  constructor(
+    private readonly register: RegisterCustomerUseCase,
+    private readonly update: UpdateCustomerUseCase,
+    private readonly customers: CustomersRepository,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Register a customer (publishes crm.customer-registered)' })
+  @ApiZodBody(registerCustomerSchema)
+  @ApiZodResponse(201, customerSchema, 'the registered customer')
+  @ApiProblems(BAD_REQUEST, EMAIL_TAKEN)
+  create(@Body(new ZodPipe(registerCustomerSchema)) body: RegisterCustomer): Promise<Customer> {
+    return this.register.execute(body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List customers in registration order, by segment and country' })
+  @ApiZodQuery(listCustomersQuerySchema)
+  @ApiZodResponse(200, customerPageSchema, 'a page of customers; pass nextCursor as cursor for the next')
+  @ApiProblems(BAD_REQUEST)
+  list(@Query(new ZodPipe(listCustomersQuerySchema)) query: ListCustomersQuery): Promise<Page<Customer>> {
+    return this.customers.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One customer' })
+  @ApiZodResponse(200, customerSchema, 'the customer')
+  @ApiProblems(BAD_REQUEST, NOT_FOUND)
+  async get(@Param('id', customerIdParam) id: string): Promise<Customer> {
+    const customer = await this.customers.get(id);
+    if (!customer) throw new CustomerNotFoundError(id);
+    return customer;
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a customer (publishes crm.customer-updated with the full record)' })
+  @ApiZodBody(updateCustomerSchema)
+  @ApiZodResponse(200, customerSchema, 'the customer after the change')
+  @ApiProblems(BAD_REQUEST, NOT_FOUND, EMAIL_TAKEN)
+  patch(
+    @Param('id', customerIdParam) id: string,
+    @Body(new ZodPipe(updateCustomerSchema)) body: UpdateCustomer,
+  ): Promise<Customer> {
+    return this.update.execute(id, body);
+  }
+}

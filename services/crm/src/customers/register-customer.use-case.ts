@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Outbox, type SqlDatabase } from '@switchboard/messaging';
+import { DATABASE, newMeta } from '@switchboard/service';
+import { customerEventBody } from './customer-events.ts';
+import { EmailTakenError } from './customers.errors.ts';
+import { CustomersRepository, isEmailTaken } from './customers.repository.ts';
+import type { Customer, RegisterCustomer } from './dto/customer.dto.ts';
+
+/** Registers a customer and announces it with `crm.customer-registered`, in one transaction. */
+@Injectable()
+export class RegisterCustomerUseCase {
+  constructor(
+    @Inject(DATABASE) private readonly db: SqlDatabase,
+    private readonly customers: CustomersRepository,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async execute(input: RegisterCustomer): Promise<Customer> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const customer = await this.customers.insert(tx, randomUUID(), input);
+        await this.outbox.enqueue(
+          tx,
+          'crm.customer-registered.v1',
+          customer.id,
+          customerEventBody(newMeta('crm'), customer),
+        );
+        return customer;
+      });
+    } catch (error) {
+      if (isEmailTaken(error)) throw new EmailTakenError();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiProblems,
+  ApiZodBody,
+  ApiZodQuery,
+  ApiZodResponse,
+  type Page,
+  RequestHeader,
+  ZodPipe,
+} from '@switchboard/http';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { CancelOrderUseCase } from './cancel-order.use-case.ts';
+import {
+  type CancelOrder,
+  cancelOrderSchema,
+  idempotencyKeySchema,
+  type ListOrdersQuery,
+  listOrdersQuerySchema,
+  type Order,
+  orderPageSchema,
+  orderSchema,
+  type PlaceOrder,
+  placeOrderSchema,
+} from './dto/order.dto.ts';
+import { OrderNotFoundError } from './orders.errors.ts';
+import { OrdersRepository } from './orders.repository.ts';
+import { PlaceOrderUseCase } from './place-order.use-case.ts';
+
+const orderIdParam = new ZodPipe(z.uuid('must be a UUID'));
+const BAD_REQUEST = { status: 400, description: 'invalid request; `errors` names each bad field' };
+const NOT_FOUND = { status: 404, description: 'no such order' };
+
+/** Conference bookings. Reads go straight to the repository. */
+@ApiTags('orders')
+@Controller('v1/orders')
+export class OrdersController {
+  constructor(
+    private readonly place: PlaceOrderUseCase,
+    private readonly cancelOrder: CancelOrderUseCase,
+    private readonly orders: OrdersRepository,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Book a conference (publishes orders.order-placed); the bridge confirms or rejects it shortly',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'a unique key per order; resend it on retries',
+  })
+  @ApiZodBody(placeOrderSchema)
+  @ApiZodResponse(
+    202,
+    orderSchema,
+    'the order, PENDING until the bridge answers (or as it is now, on a retry)',
+  )
+  @ApiProblems(BAD_REQUEST, {
+    status: 422,
+    description: 'unknown customer, or an Idempotency-Key reused for another request',
+  })
+  async create(
+    @RequestHeader('idempotency-key', new ZodPipe(idempotencyKeySchema)) key: string,
+    @Body(new ZodPipe(placeOrderSchema)) body: PlaceOrder,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Order> {
+    const { order, created } = await this.place.execute(key, body);
+    response.location(`/v1/orders/${order.id}`);
+    if (!created) response.setHeader('Idempotent-Replayed', 'true');
+    return order;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List orders in placement order, by customer and status' })
+  @ApiZodQuery(listOrdersQuerySchema)
+  @ApiZodResponse(200, orderPageSchema, 'a page of orders; pass nextCursor as cursor for the next')
+  @ApiProblems(BAD_REQUEST)
+  list(@Query(new ZodPipe(listOrdersQuerySchema)) query: ListOrdersQuery): Promise<Page<Order>> {
+    return this.orders.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One order: its status and, once confirmed, the dial-in number and access code' })
+  @ApiZodResponse(200, orderSchema, 'the order')
+  @ApiProblems(BAD_REQUEST, NOT_FOUND)
+  async get(@Param('id', orderIdParam) id: string): Promise<Order> {
+    const order = await this.orders.get(id);
+    if (!order) throw new OrderNotFoundError(id);
+    return order;
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel an order (publishes orders.order-cancelled; the bridge frees the slot)' })
+  @ApiZodBody(cancelOrderSchema)
+  @ApiZodResponse(200, orderSchema, 'the cancelled order')
+  @ApiProblems(BAD_REQUEST, NOT_FOUND, { status: 409, description: 'the order was rejected' })
+  cancel(
+    @Param('id', orderIdParam) id: string,
+    @Body(new ZodPipe(cancelOrderSchema)) body: CancelOrder,
+  ): Promise<Order> {
+    return this.cancelOrder.execute(id, body.reason);
+  }
+}

@@ -1,0 +1,32 @@
+import { DomainError } from '@switchboard/http';
+
+export class OrderNotFoundError extends DomainError {
+  readonly code = 'ORDER_NOT_FOUND';
+  constructor(orderId: string) {
+    super(`no order ${orderId}`);
+  }
+}
+
+/** Orders keeps its own view of crm's customers; a customer not in it cannot book. */
+export class UnknownCustomerError extends DomainError {
+  readonly code = 'UNKNOWN_CUSTOMER';
+  constructor(customerId: string) {
+    super(
+      `customer ${customerId} is not known: register it in crm first (a customer registered a moment ago may take a few seconds to reach orders)`,
+    );
+  }
+}
+
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor() {
+    super('this Idempotency-Key was used for a different request; use a new key for a new order');
+  }
+}
+
+export class OrderNotCancellableError extends DomainError {
+  readonly code = 'ORDER_NOT_CANCELLABLE';
+  constructor(orderId: string, status: string) {
+    super(`order ${orderId} is ${status} and cannot be cancelled`);
+  }
+}

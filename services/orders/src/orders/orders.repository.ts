@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeCursor, type Page, pageOf } from '@switchboard/http';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import { DATABASE } from '@switchboard/service';
+import { z } from 'zod';
+import type { ListOrdersQuery, Order, OrderStatus, PlaceOrder } from './dto/order.dto.ts';
+
+interface OrderRow {
+  id: string;
+  seq: string;
+  customer_id: string;
+  title: string;
+  starts_at: Date;
+  duration_minutes: number;
+  expected_participants: number;
+  recording: boolean;
+  toll_free: boolean;
+  status: OrderStatus;
+  reservation_id: string | null;
+  dial_in_number: string | null;
+  access_code: string | null;
+  rejection_reason: string | null;
+  rejection_detail: string | null;
+  cancellation_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toOrder(row: OrderRow): Order {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    title: row.title,
+    startsAt: new Date(row.starts_at).toISOString(),
+    durationMinutes: row.duration_minutes,
+    expectedParticipants: row.expected_participants,
+    features: { recording: row.recording, tollFree: row.toll_free },
+    status: row.status,
+    dialIn:
+      row.status === 'CONFIRMED' && row.reservation_id && row.dial_in_number && row.access_code
+        ? { reservationId: row.reservation_id, number: row.dial_in_number, accessCode: row.access_code }
+        : null,
+    rejection:
+      row.status === 'REJECTED'
+        ? { reason: row.rejection_reason ?? 'OTHER', detail: row.rejection_detail ?? '' }
+        : null,
+    cancellationReason: row.cancellation_reason,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+const cursorShape = z.tuple([z.number().int()]);
+
+@Injectable()
+export class OrdersRepository {
+  constructor(@Inject(DATABASE) private readonly db: SqlDatabase) {}
+
+  async insert(tx: SqlExecutor, id: string, order: PlaceOrder): Promise<Order> {
+    const { rows } = await tx.query<OrderRow>(
+      `INSERT INTO orders (id, customer_id, title, starts_at, duration_minutes, expected_participants,
+         recording, toll_free, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING') RETURNING *`,
+      [
+        id,
+        order.customerId,
+        order.title,
+        order.startsAt,
+        order.durationMinutes,
+        order.expectedParticipants,
+        order.features.recording,
+        order.features.tollFree,
+      ],
+    );
+    return toOrder(rows[0] as OrderRow);
+  }
+
+  async get(id: string, tx: SqlExecutor = this.db): Promise<Order | undefined> {
+    const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id]);
+    return rows[0] ? toOrder(rows[0]) : undefined;
+  }
+
+  /** Locks the order's row for the rest of the transaction. */
+  async getForUpdate(tx: SqlExecutor, id: string): Promise<Order | undefined> {
+    const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE id = $1 FOR UPDATE', [id]);
+    return rows[0] ? toOrder(rows[0]) : undefined;
+  }
+
+  async confirm(
+    tx: SqlExecutor,
+    id: string,
+    dialIn: { reservationId: string; number: string; accessCode: string },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE orders SET status = 'CONFIRMED', reservation_id = $2, dial_in_number = $3, access_code = $4,
+         updated_at = now() WHERE id = $1`,
+      [id, dialIn.reservationId, dialIn.number, dialIn.accessCode],
+    );
+  }
+
+  async reject(tx: SqlExecutor, id: string, reason: string, detail: string): Promise<void> {
+    await tx.query(
+      `UPDATE orders SET status = 'REJECTED', rejection_reason = $2, rejection_detail = $3, updated_at = now()
+       WHERE id = $1`,
+      [id, reason, detail],
+    );
+  }
+
+  async cancel(tx: SqlExecutor, id: string, reason: string | null): Promise<Order> {
+    const { rows } = await tx.query<OrderRow>(
+      `UPDATE orders SET status = 'CANCELLED', cancellation_reason = $2, updated_at = now() WHERE id = $1 RETURNING *`,
+      [id, reason],
+    );
+    return toOrder(rows[0] as OrderRow);
+  }
+
+  async list(query: ListOrdersQuery): Promise<Page<Order>> {
+    const after = query.cursor === undefined ? 0 : decodeCursor(query.cursor, cursorShape)[0];
+    const { rows } = await this.db.query<OrderRow>(
+      `SELECT * FROM orders
+       WHERE seq > $1 AND ($2::uuid IS NULL OR customer_id = $2) AND ($3::text IS NULL OR status = $3)
+       ORDER BY seq LIMIT $4`,
+      [after, query.customerId ?? null, query.status ?? null, query.limit + 1],
+    );
+    return pageOf(rows, query.limit, toOrder, (row) => [Number(row.seq)]);
+  }
+
+  /** The order an Idempotency-Key created, with the hash of the request that created it. */
+  async byIdempotencyKey(
+    tx: SqlExecutor,
+    key: string,
+  ): Promise<{ orderId: string; requestHash: string } | undefined> {
+    const { rows } = await tx.query<{ order_id: string; request_hash: string }>(
+      'SELECT order_id, request_hash FROM idempotency_keys WHERE key = $1',
+      [key],
+    );
+    const row = rows[0];
+    return row ? { orderId: row.order_id, requestHash: row.request_hash } : undefined;
+  }
+
+  /** Claims a key; false when another request claimed it first. */
+  async claimIdempotencyKey(
+    tx: SqlExecutor,
+    key: string,
+    requestHash: string,
+    orderId: string,
+  ): Promise<boolean> {
+    const { rows } = await tx.query(
+      `INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [key, requestHash, orderId],
+    );
+    return rows.length > 0;
+  }
+}

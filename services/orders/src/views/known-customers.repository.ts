@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import type { SqlExecutor } from '@switchboard/messaging';
+
+/** Orders' view of crm's customers: which ids exist. */
+@Injectable()
+export class KnownCustomersRepository {
+  async remember(tx: SqlExecutor, customerId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO known_customers (customer_id) VALUES ($1)
+       ON CONFLICT (customer_id) DO UPDATE SET updated_at = now()`,
+      [customerId],
+    );
+  }
+
+  async isKnown(tx: SqlExecutor, customerId: string): Promise<boolean> {
+    const { rows } = await tx.query('SELECT 1 FROM known_customers WHERE customer_id = $1', [customerId]);
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMeta } from '@switchboard/contracts';
+import {
+  createTestTopics,
+  startTestService,
+  type TestService,
+  type TestTopics,
+  waitFor,
+} from '@switchboard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orders } from '../src/orders.service.ts';
+
+const meta = (producer: string): EventMeta => ({
+  eventId: randomUUID(),
+  occurredAt: Date.now(),
+  producer,
+  correlationId: randomUUID(),
+  causationId: null,
+});
+
+const booking = (customerId: string, overrides: Record<string, unknown> = {}) => ({
+  customerId,
+  title: 'Quarterly review',
+  startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+  durationMinutes: 60,
+  expectedParticipants: 12,
+  features: { recording: true, tollFree: false },
+  ...overrides,
+});
+
+interface OrderBody {
+  id: string;
+  status: string;
+  dialIn: { number: string; accessCode: string } | null;
+  rejection: { reason: string; detail: string } | null;
+}
+
+describe('orders', () => {
+  let topics: TestTopics;
+  let service: TestService;
+  const customerId = randomUUID();
+
+  const place = (body: unknown, key: string = randomUUID()) =>
+    service.request('/v1/orders', { body, headers: { 'Idempotency-Key': key } });
+  const orderOf = async (id: string) =>
+    (await (await service.request(`/v1/orders/${id}`)).json()) as OrderBody;
+  /** Waits until every event this service committed has been published. */
+  const drained = () =>
+    waitFor(
+      async () => {
+        const { rows } = await service.running.database.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM messaging_outbox',
+        );
+        return rows[0]?.n === 0 ? true : undefined;
+      },
+      { description: 'the outbox to be published' },
+    );
+
+  beforeAll(async () => {
+    topics = await createTestTopics();
+    service = await startTestService(orders, { topics });
+    await topics.publish('crm.customer-registered.v1', {
+      meta: meta('crm'),
+      customerId,
+      name: 'Muster GmbH',
+      email: 'office@muster.example',
+      phone: null,
+      address: { street: 'Hauptstr. 1', postalCode: '10115', city: 'Berlin', region: null, country: 'DE' },
+      segment: 'SMALL_BUSINESS',
+      marketingConsent: false,
+    });
+    // orders learns about the customer from crm's event.
+    await waitFor(
+      async () => {
+        const response = await place(booking(customerId, { title: 'warm-up' }));
+        return response.status === 202 ? true : undefined;
+      },
+      { description: 'the customer to reach orders', timeoutMs: 60_000 },
+    );
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await topics?.cleanup();
+  });
+
+  it('rejects a booking for a customer it does not know, and publishes nothing for it', async () => {
+    const stranger = randomUUID();
+    const response = await place(booking(stranger));
+    expect(response.status).toBe(422);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(await response.json()).toMatchObject({ code: 'UNKNOWN_CUSTOMER', status: 422 });
+    // An order placed after it is published; the refused one never was.
+    const later = (await (await place(booking(customerId))).json()) as OrderBody;
+    const placed = await topics.read('orders.order-placed.v1', (es) =>
+      es.some((e) => e.orderId === later.id),
+    );
+    expect(placed.some((e) => e.customerId === stranger)).toBe(false);
+  });
+
+  it('takes a booking once per Idempotency-Key and publishes orders.order-placed once', async () => {
+    const key = randomUUID();
+    const body = booking(customerId, { title: 'Board meeting' });
+    const first = await place(body, key);
+    expect(first.status).toBe(202);
+    const order = (await first.json()) as OrderBody;
+    expect(order).toMatchObject({ status: 'PENDING', dialIn: null });
+    expect(first.headers.get('location')).toBe(`/v1/orders/${order.id}`);
+
+    const retry = await place(body, key);
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await retry.json()) as OrderBody).id).toBe(order.id);
+
+    const reused = await place({ ...body, title: 'Something else' }, key);
+    expect(reused.status).toBe(422);
+    expect(((await reused.json()) as { code: string }).code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    await drained();
+    const events = await topics.read('orders.order-placed.v1', (es) =>
+      es.some((e) => e.orderId === order.id),
+    );
+    const mine = events.filter((e) => e.title === 'Board meeting');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      orderId: order.id,
+      customerId,
+      durationMinutes: 60,
+      expectedParticipants: 12,
+      recording: true,
+      tollFree: false,
+      meta: { producer: 'orders', correlationId: order.id },
+    });
+  });
+
+  it('answers 400 problem+json naming the bad fields and the missing header', async () => {
+    const noKey = await service.request('/v1/orders', { body: booking(customerId) });
+    expect(noKey.status).toBe(400);
+    expect(((await noKey.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe(
+      'header.idempotency-key',
+    );
+    const bad = await place(
+      booking(customerId, { startsAt: '2001-01-01T00:00:00Z', expectedParticipants: 0 }),
+    );
+    expect(bad.status).toBe(400);
+    const fields = ((await bad.json()) as { errors: { field: string }[] }).errors.map((e) => e.field).sort();
+    expect(fields).toEqual(['expectedParticipants', 'startsAt']);
+  });
+
+  it('confirms an order with the dial-in details when the bridge reserved it', async () => {
+    const order = (await (await place(booking(customerId))).json()) as OrderBody;
+    const reserved = await topics.read('orders.order-placed.v1', (es) =>
+      es.some((e) => e.orderId === order.id),
+    );
+    const placed = reserved.find((e) => e.orderId === order.id);
+    const reservationId = randomUUID();
+    await topics.publish('conference.bridge-reserved.v1', {
+      meta: {
+        ...meta('conference-bridge'),
+        correlationId: order.id,
+        causationId: placed?.meta.eventId ?? null,
+      },
+      orderId: order.id,
+      reservationId,
+      customerId,
+      bridgeId: 'bridge-1',
+      dialInNumber: '+49 30 5550100',
+      accessCode: '48213377',
+      startsAt: placed?.startsAt ?? 0,
+      endsAt: (placed?.startsAt ?? 0) + 3_600_000,
+      ports: 12,
+    });
+    const confirmed = await waitFor(
+      async () => {
+        const now = await orderOf(order.id);
+        return now.status === 'CONFIRMED' ? now : undefined;
+      },
+      { description: 'the order to be confirmed' },
+    );
+    expect(confirmed.dialIn).toEqual({ reservationId, number: '+49 30 5550100', accessCode: '48213377' });
+    const events = await topics.read('orders.order-confirmed.v1', (es) =>
+      es.some((e) => e.orderId === order.id),
+    );
+    expect(events.find((e) => e.orderId === order.id)).toMatchObject({
+      accessCode: '48213377',
+      meta: { correlationId: order.id },
+    });
+  });
+
+  it('rejects an order with the bridge reason, and cannot cancel it afterwards', async () => {
+    const order = (await (await place(booking(customerId))).json()) as OrderBody;
+    await topics.publish('conference.bridge-rejected.v1', {
+      meta: meta('conference-bridge'),
+      orderId: order.id,
+      customerId,
+      reason: 'NO_CAPACITY',
+      detail: 'only 3 of 100 ports free',
+    });
+    const rejected = await waitFor(
+      async () => {
+        const now = await orderOf(order.id);
+        return now.status === 'REJECTED' ? now : undefined;
+      },
+      { description: 'the order to be rejected' },
+    );
+    expect(rejected.rejection).toEqual({ reason: 'NO_CAPACITY', detail: 'only 3 of 100 ports free' });
+    const events = await topics.read('orders.order-rejected.v1', (es) =>
+      es.some((e) => e.orderId === order.id),
+    );
+    expect(events.find((e) => e.orderId === order.id)?.reason).toBe('NO_CAPACITY');
+    const cancel = await service.request(`/v1/orders/${order.id}/cancel`, { body: {} });
+    expect(cancel.status).toBe(409);
+  });
+
+  it('cancels an order and publishes orders.order-cancelled; cancelling again changes nothing', async () => {
+    const order = (await (await place(booking(customerId))).json()) as OrderBody;
+    const cancelled = await service.request(`/v1/orders/${order.id}/cancel`, { body: { reason: 'moved' } });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ status: 'CANCELLED', cancellationReason: 'moved' });
+    expect((await service.request(`/v1/orders/${order.id}/cancel`, { body: {} })).status).toBe(200);
+    await drained();
+    const events = await topics.read('orders.order-cancelled.v1', (es) =>
+      es.some((e) => e.orderId === order.id),
+    );
+    expect(events.filter((e) => e.orderId === order.id)).toHaveLength(1);
+  });
+
+  it('lists a customer’s orders by status, page by page', async () => {
+    const mine: string[] = [];
+    const other = randomUUID();
+    await topics.publish('crm.customer-updated.v1', {
+      meta: meta('crm'),
+      customerId: other,
+      name: 'Other AG',
+      email: 'x@other.example',
+      phone: null,
+      address: { street: 'Ring 2', postalCode: '1010', city: 'Wien', region: null, country: 'AT' },
+      segment: 'ENTERPRISE',
+      marketingConsent: true,
+    });
+    await waitFor(
+      async () => {
+        const response = await place(booking(other));
+        if (response.status !== 202) return undefined;
+        mine.push(((await response.json()) as OrderBody).id);
+        return true;
+      },
+      { description: 'the updated customer to reach orders' },
+    );
+    for (let i = 0; i < 2; i++) mine.push(((await (await place(booking(other))).json()) as OrderBody).id);
+    const page1 = (await (
+      await service.request(`/v1/orders?customerId=${other}&status=PENDING&limit=2`)
+    ).json()) as {
+      items: OrderBody[];
+      nextCursor: string;
+    };
+    const page2 = (await (
+      await service.request(
+        `/v1/orders?customerId=${other}&status=PENDING&limit=2&cursor=${page1.nextCursor}`,
+      )
+    ).json()) as { items: OrderBody[]; nextCursor: string | null };
+    expect([...page1.items, ...page2.items].map((o) => o.id)).toEqual(mine);
+    expect(page2.nextCursor).toBeNull();
+  });
+});
