@@ -16,7 +16,7 @@ export interface ServiceAppOptions {
 
 /**
  * A service's HTTP application with the conventions every service shares: problem+json errors,
- * the OpenAPI document and `/docs`, JSON bodies up to 1 MB.
+ * the OpenAPI document and `/docs`, JSON bodies up to 1 MB, CSV up to 10 MB.
  * The caller listens, and closes it on shutdown (see `runService`).
  */
 export async function createServiceApp(
@@ -29,6 +29,8 @@ export async function createServiceApp(
     rawBody: false,
   });
   app.useBodyParser('json', { limit: '1mb' });
+  // Bulk imports, e.g. call-detail records, arrive as CSV.
+  app.useBodyParser('text', { type: 'text/csv', limit: '10mb' });
   app.useGlobalFilters(
     new ProblemDetailsFilter({ ...COMMON_ERROR_STATUS, ...options.errorStatus }, options.onUnexpected),
   );

@@ -6,6 +6,7 @@ export { waitFor, type WaitForOptions } from './wait-for.ts';
 export {
   createTestTopics,
   startTestService,
+  testMeta,
   type TestService,
   type TestServiceOptions,
   type TestTopics,

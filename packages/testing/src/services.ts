@@ -3,7 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceConfig } from '@switchboard/config';
-import { type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
+import {
+  type EventMeta,
+  type EventOf,
+  type ServiceName,
+  type TopicName,
+  TOPICS,
+} from '@switchboard/contracts';
 import {
   applyTopics,
   createMessaging,
@@ -164,4 +170,9 @@ export async function startTestService(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The `meta` of an event a test publishes as `producer` would. */
+export function testMeta(producer: ServiceName, correlationId: string = randomUUID()): EventMeta {
+  return { eventId: randomUUID(), occurredAt: Date.now(), producer, correlationId, causationId: null };
 }

@@ -1,15 +1,53 @@
-import { httpServerEnv, parseEnv } from '@switchboard/config';
+import { parseEnv, type ServiceConfig, serviceConfigOf, serviceEnv } from '@switchboard/config';
 import { z } from 'zod';
+import type { Bridge } from './bridges/capacity.ts';
 
-const schema = z.object({ ...httpServerEnv(3003) });
+const bridgesSchema = z
+  .array(
+    z.strictObject({
+      id: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and dashes'),
+      name: z.string().min(1),
+      dialInNumber: z
+        .string()
+        .regex(/^\+[0-9 ]{6,20}$/, 'must be an international number such as +49 30 5550100'),
+      ports: z.number().int().min(1),
+    }),
+  )
+  .min(1);
 
-export interface Config {
-  readonly host: string;
-  readonly port: number;
+const DEFAULT_BRIDGES = JSON.stringify([
+  { id: 'bridge-1', name: 'Main bridge', dialInNumber: '+49 30 5550100', ports: 100 },
+]);
+
+const schema = z.object({
+  ...serviceEnv('conference-bridge', 3003),
+  /** The bridges and their port counts, as JSON; tried in this order. */
+  BRIDGES: z
+    .string()
+    .default(DEFAULT_BRIDGES)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'BRIDGES must be a JSON array' });
+        return z.NEVER;
+      }
+    })
+    .pipe(bridgesSchema),
+  ACCESS_CODE_DIGITS: z.coerce.number().int().min(4).max(12).default(8),
+});
+
+export interface BridgeConfig extends ServiceConfig {
+  readonly bridges: readonly Bridge[];
+  readonly accessCodeDigits: number;
 }
 
 /** Reads the service's configuration once at boot; fails naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const vars = parseEnv(schema, env);
-  return { host: vars.HOST, port: vars.PORT };
+  return {
+    ...serviceConfigOf('conference-bridge', vars),
+    bridges: vars.BRIDGES,
+    accessCodeDigits: vars.ACCESS_CODE_DIGITS,
+  };
 }

@@ -1,16 +1,9 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { loadOrExit } from '@switchboard/config';
-import { createLogger, NestPinoLogger } from '@switchboard/observability';
-import { AppModule } from './app.module.ts';
-import { loadConfig } from './config.ts';
+import { startTracing } from '@switchboard/observability/tracing';
 
-const logger = createLogger('conference-bridge');
-const config = loadOrExit(loadConfig);
-const app = await NestFactory.create(AppModule, { logger: new NestPinoLogger(logger) });
-app.enableShutdownHooks();
-await app.listen(config.port, config.host);
-logger.info(
-  { event: 'conference-bridge.started', url: `http://${config.host}:${config.port}` },
-  'conference-bridge.started',
-);
+// Tracing starts before the application's modules load, so HTTP and express are instrumented.
+const tracing = startTracing({ service: 'conference-bridge' });
+await import('reflect-metadata');
+const { runService } = await import('@switchboard/service');
+const { conferenceBridge } = await import('./conference-bridge.service.ts');
+const { loadConfig } = await import('./config.ts');
+await runService(conferenceBridge, loadConfig, tracing);

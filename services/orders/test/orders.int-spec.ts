@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { EventMeta } from '@switchboard/contracts';
 import {
   createTestTopics,
   startTestService,
+  testMeta,
   type TestService,
   type TestTopics,
   waitFor,
 } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders } from '../src/orders.service.ts';
-
-const meta = (producer: string): EventMeta => ({
-  eventId: randomUUID(),
-  occurredAt: Date.now(),
-  producer,
-  correlationId: randomUUID(),
-  causationId: null,
-});
 
 const booking = (customerId: string, overrides: Record<string, unknown> = {}) => ({
   customerId,
@@ -60,7 +52,7 @@ describe('orders', () => {
     topics = await createTestTopics();
     service = await startTestService(orders, { topics });
     await topics.publish('crm.customer-registered.v1', {
-      meta: meta('crm'),
+      meta: testMeta('crm'),
       customerId,
       name: 'Muster GmbH',
       email: 'office@muster.example',
@@ -156,7 +148,7 @@ describe('orders', () => {
     const reservationId = randomUUID();
     await topics.publish('conference.bridge-reserved.v1', {
       meta: {
-        ...meta('conference-bridge'),
+        ...testMeta('conference-bridge'),
         correlationId: order.id,
         causationId: placed?.meta.eventId ?? null,
       },
@@ -190,7 +182,7 @@ describe('orders', () => {
   it('rejects an order with the bridge reason, and cannot cancel it afterwards', async () => {
     const order = (await (await place(booking(customerId))).json()) as OrderBody;
     await topics.publish('conference.bridge-rejected.v1', {
-      meta: meta('conference-bridge'),
+      meta: testMeta('conference-bridge'),
       orderId: order.id,
       customerId,
       reason: 'NO_CAPACITY',
@@ -229,7 +221,7 @@ describe('orders', () => {
     const mine: string[] = [];
     const other = randomUUID();
     await topics.publish('crm.customer-updated.v1', {
-      meta: meta('crm'),
+      meta: testMeta('crm'),
       customerId: other,
       name: 'Other AG',
       email: 'x@other.example',

@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Outbox, type SqlDatabase } from '@switchboard/messaging';
+import { DATABASE, newMeta } from '@switchboard/service';
+import { ReservationsRepository } from '../reservations/reservations.repository.ts';
+import { assembleCall } from './call-assembly.ts';
+import type { CallEvent } from './call-events.ts';
+import { CallCompletedError, UnknownAccessCodeError } from './calls.errors.ts';
+import { CallsRepository } from './calls.repository.ts';
+
+export interface CallActivityResult {
+  readonly callId: string;
+  readonly status: 'OPEN' | 'COMPLETED';
+  /** Events of this request seen before (same event id), and so ignored. */
+  readonly duplicates: number;
+}
+
+/**
+ * Records a call's activity, in any order and with repeats, and completes the call — publishing
+ * `conference.call-completed` with every connection — the first time both its start and its end
+ * are known. The completion and the event commit together, under the call's row lock, so a call
+ * completes once however its events arrive.
+ */
+@Injectable()
+export class RecordCallActivityUseCase {
+  constructor(
+    @Inject(DATABASE) private readonly db: SqlDatabase,
+    private readonly calls: CallsRepository,
+    private readonly reservations: ReservationsRepository,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async execute(callId: string, events: readonly CallEvent[]): Promise<CallActivityResult> {
+    return this.db.transaction(async (tx) => {
+      const status = await this.calls.open(tx, callId);
+      for (const event of events) {
+        if (event.type === 'CALL_STARTED' && !(await this.reservations.byAccessCode(tx, event.accessCode)))
+          throw new UnknownAccessCodeError();
+      }
+      const added = await this.calls.addEvents(tx, callId, events);
+      const duplicates = events.length - added;
+      if (status === 'COMPLETED') {
+        if (added > 0) throw new CallCompletedError(callId);
+        return { callId, status, duplicates };
+      }
+      const assembly = assembleCall(await this.calls.events(tx, callId));
+      if (!assembly.complete) return { callId, status: 'OPEN', duplicates };
+      const { call } = assembly;
+      const reservation = await this.reservations.byAccessCode(tx, call.accessCode);
+      if (!reservation) throw new UnknownAccessCodeError();
+      await this.calls.complete(tx, callId, reservation.id);
+      await this.outbox.enqueue(tx, 'conference.call-completed.v1', callId, {
+        meta: newMeta('conference-bridge', { correlationId: reservation.correlationId }),
+        callId,
+        customerId: reservation.customerId,
+        orderId: reservation.orderId,
+        reservationId: reservation.id,
+        bridgeId: reservation.bridgeId,
+        startedAt: call.startedAt,
+        endedAt: call.endedAt,
+        participants: call.participants.map((p) => ({ ...p })),
+        recordingSeconds: call.recordingSeconds,
+      });
+      return { callId, status: 'COMPLETED', duplicates };
+    });
+  }
+}

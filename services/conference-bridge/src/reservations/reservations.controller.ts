@@ -1,0 +1,53 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiZodQuery, ApiZodResponse, type Page, ZodPipe } from '@switchboard/http';
+import { CONFIG } from '@switchboard/service';
+import { z } from 'zod';
+import type { BridgeConfig } from '../config.ts';
+import {
+  type BridgeView,
+  bridgeSchema,
+  type ListReservationsQuery,
+  listReservationsQuerySchema,
+  type Reservation,
+  reservationPageSchema,
+} from './dto/reservation.dto.ts';
+import { BridgeNotFoundError, InvalidRangeError } from './reservations.errors.ts';
+import { ReservationsRepository } from './reservations.repository.ts';
+
+/** The bridges and the reservations on them. Reads go straight to the repository. */
+@ApiTags('bridges')
+@Controller('v1')
+export class ReservationsController {
+  constructor(
+    @Inject(CONFIG) private readonly config: BridgeConfig,
+    private readonly reservations: ReservationsRepository,
+  ) {}
+
+  @Get('bridges/:id')
+  @ApiOperation({ summary: 'A bridge: its dial-in number, ports and how busy it is' })
+  @ApiZodResponse(200, bridgeSchema, 'the bridge')
+  @ApiProblems({ status: 404, description: 'no such bridge' })
+  async bridge(@Param('id', new ZodPipe(z.string().min(1).max(40))) id: string): Promise<BridgeView> {
+    const bridge = this.config.bridges.find((b) => b.id === id);
+    if (!bridge) throw new BridgeNotFoundError(id);
+    const usage = await this.reservations.usage(id, Date.now());
+    return { ...bridge, portsInUseNow: usage.inUse, upcomingReservations: usage.upcoming };
+  }
+
+  @Get('reservations')
+  @ApiOperation({ summary: 'Reservations overlapping [from, to), by start time (released ones too)' })
+  @ApiZodQuery(listReservationsQuerySchema)
+  @ApiZodResponse(
+    200,
+    reservationPageSchema,
+    'a page of reservations; pass nextCursor as cursor for the next',
+  )
+  @ApiProblems({ status: 400, description: 'invalid request; `errors` names each bad field' })
+  list(
+    @Query(new ZodPipe(listReservationsQuerySchema)) query: ListReservationsQuery,
+  ): Promise<Page<Reservation>> {
+    if (Date.parse(query.to) <= Date.parse(query.from)) throw new InvalidRangeError();
+    return this.reservations.list(query);
+  }
+}

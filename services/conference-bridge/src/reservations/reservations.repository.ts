@@ -1,0 +1,167 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeCursor, type Page, pageOf } from '@switchboard/http';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import { DATABASE } from '@switchboard/service';
+import { z } from 'zod';
+import type { Booking } from '../bridges/capacity.ts';
+import type { ListReservationsQuery, Reservation } from './dto/reservation.dto.ts';
+
+interface ReservationRow {
+  id: string;
+  seq: string;
+  order_id: string;
+  customer_id: string;
+  bridge_id: string;
+  starts_at: Date;
+  ends_at: Date;
+  ports: number;
+  access_code: string;
+  correlation_id: string;
+  status: Reservation['status'];
+}
+
+function toReservation(row: ReservationRow): Reservation {
+  return {
+    id: row.id,
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    bridgeId: row.bridge_id,
+    startsAt: new Date(row.starts_at).toISOString(),
+    endsAt: new Date(row.ends_at).toISOString(),
+    ports: row.ports,
+    accessCode: row.access_code,
+    status: row.status,
+  };
+}
+
+const cursorShape = z.tuple([z.string(), z.number().int()]);
+
+/** Advisory lock serializing capacity decisions, so two overlapping bookings never both fit. */
+const ALLOCATION_LOCK = 7_243_003;
+
+@Injectable()
+export class ReservationsRepository {
+  constructor(@Inject(DATABASE) private readonly db: SqlDatabase) {}
+
+  async lockAllocation(tx: SqlExecutor): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [ALLOCATION_LOCK]);
+  }
+
+  /** Active bookings overlapping [from, to), by bridge. */
+  async bookingsBetween(tx: SqlExecutor, from: number, to: number): Promise<Map<string, Booking[]>> {
+    const { rows } = await tx.query<{ bridge_id: string; starts_at: Date; ends_at: Date; ports: number }>(
+      `SELECT bridge_id, starts_at, ends_at, ports FROM reservations
+       WHERE status = 'ACTIVE' AND starts_at < $2 AND ends_at > $1`,
+      [new Date(from), new Date(to)],
+    );
+    const byBridge = new Map<string, Booking[]>();
+    for (const row of rows) {
+      const list = byBridge.get(row.bridge_id) ?? [];
+      list.push({
+        startsAt: new Date(row.starts_at).getTime(),
+        endsAt: new Date(row.ends_at).getTime(),
+        ports: row.ports,
+      });
+      byBridge.set(row.bridge_id, list);
+    }
+    return byBridge;
+  }
+
+  async accessCodeTaken(tx: SqlExecutor, code: string): Promise<boolean> {
+    const { rows } = await tx.query(
+      "SELECT 1 FROM reservations WHERE access_code = $1 AND status = 'ACTIVE'",
+      [code],
+    );
+    return rows.length > 0;
+  }
+
+  async existsForOrder(tx: SqlExecutor, orderId: string): Promise<boolean> {
+    const { rows } = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
+    return rows.length > 0;
+  }
+
+  async insert(
+    tx: SqlExecutor,
+    r: Omit<Reservation, 'status' | 'startsAt' | 'endsAt'> & {
+      startsAt: number;
+      endsAt: number;
+      correlationId: string;
+    },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO reservations (id, order_id, customer_id, bridge_id, starts_at, ends_at, ports, access_code,
+         correlation_id, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACTIVE')`,
+      [
+        r.id,
+        r.orderId,
+        r.customerId,
+        r.bridgeId,
+        new Date(r.startsAt),
+        new Date(r.endsAt),
+        r.ports,
+        r.accessCode,
+        r.correlationId,
+      ],
+    );
+  }
+
+  /** Releases the order's reservation, if it has one; remembers the cancellation either way. */
+  async releaseForOrder(tx: SqlExecutor, orderId: string): Promise<void> {
+    await tx.query(
+      `UPDATE reservations SET status = 'RELEASED', released_at = now() WHERE order_id = $1 AND status = 'ACTIVE'`,
+      [orderId],
+    );
+    await tx.query('INSERT INTO cancelled_orders (order_id) VALUES ($1) ON CONFLICT DO NOTHING', [orderId]);
+  }
+
+  async wasCancelled(tx: SqlExecutor, orderId: string): Promise<boolean> {
+    const { rows } = await tx.query('SELECT 1 FROM cancelled_orders WHERE order_id = $1', [orderId]);
+    return rows.length > 0;
+  }
+
+  /** The active reservation an access code leads to, with its flow's correlation id. */
+  async byAccessCode(
+    tx: SqlExecutor,
+    accessCode: string,
+  ): Promise<(Reservation & { correlationId: string }) | undefined> {
+    const { rows } = await tx.query<ReservationRow>(
+      "SELECT * FROM reservations WHERE access_code = $1 AND status = 'ACTIVE'",
+      [accessCode],
+    );
+    const row = rows[0];
+    return row ? { ...toReservation(row), correlationId: row.correlation_id } : undefined;
+  }
+
+  async byId(tx: SqlExecutor, id: string): Promise<(Reservation & { correlationId: string }) | undefined> {
+    const { rows } = await tx.query<ReservationRow>('SELECT * FROM reservations WHERE id = $1', [id]);
+    const row = rows[0];
+    return row ? { ...toReservation(row), correlationId: row.correlation_id } : undefined;
+  }
+
+  /** Reservations overlapping [from, to), by start time. */
+  async list(query: ListReservationsQuery): Promise<Page<Reservation>> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, cursorShape);
+    const { rows } = await this.db.query<ReservationRow>(
+      `SELECT * FROM reservations
+       WHERE starts_at < $2 AND ends_at > $1
+         AND ($3::timestamptz IS NULL OR (starts_at, seq) > ($3::timestamptz, $4::bigint))
+       ORDER BY starts_at, seq LIMIT $5`,
+      [query.from, query.to, after?.[0] ?? null, after?.[1] ?? 0, query.limit + 1],
+    );
+    return pageOf(rows, query.limit, toReservation, (row) => [
+      new Date(row.starts_at).toISOString(),
+      Number(row.seq),
+    ]);
+  }
+
+  /** Ports in use now and active reservations not yet over, on one bridge. */
+  async usage(bridgeId: string, now: number): Promise<{ inUse: number; upcoming: number }> {
+    const { rows } = await this.db.query<{ in_use: string | null; upcoming: string }>(
+      `SELECT sum(ports) FILTER (WHERE starts_at <= $2 AND ends_at > $2) AS in_use, count(*) AS upcoming
+       FROM reservations WHERE bridge_id = $1 AND status = 'ACTIVE' AND ends_at > $2`,
+      [bridgeId, new Date(now)],
+    );
+    return { inUse: Number(rows[0]?.in_use ?? 0), upcoming: Number(rows[0]?.upcoming ?? 0) };
+  }
+}

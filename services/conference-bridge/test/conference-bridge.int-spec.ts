@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createTestTopics,
+  startTestService,
+  testMeta,
+  type TestService,
+  type TestTopics,
+  waitFor,
+} from '@switchboard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conferenceBridge } from '../src/conference-bridge.service.ts';
+import { loadConfig } from '../src/config.ts';
+
+const HOUR = 3_600_000;
+
+describe('conference-bridge', () => {
+  let topics: TestTopics;
+  let service: TestService;
+  const customerId = randomUUID();
+  // A day of its own, far ahead, so other tests' bookings never overlap.
+  const day = Date.UTC(2031, 0, 1 + Math.floor(Math.random() * 300), 9);
+
+  const placeOrder = async (startsAt: number, participants: number, durationMinutes = 60) => {
+    const orderId = randomUUID();
+    await topics.publish('orders.order-placed.v1', {
+      meta: testMeta('orders', orderId),
+      orderId,
+      customerId,
+      title: 'Review',
+      startsAt,
+      durationMinutes,
+      expectedParticipants: participants,
+      recording: false,
+      tollFree: true,
+    });
+    return orderId;
+  };
+  /** The bridge's answer to an order: whichever of its two topics carries it. */
+  const answerFor = async (orderId: string) =>
+    Promise.any([
+      topics
+        .read('conference.bridge-reserved.v1', (es) => es.some((e) => e.orderId === orderId))
+        .then((es) => ({ reserved: es.find((e) => e.orderId === orderId), rejected: undefined })),
+      topics
+        .read('conference.bridge-rejected.v1', (es) => es.some((e) => e.orderId === orderId))
+        .then((es) => ({ reserved: undefined, rejected: es.find((e) => e.orderId === orderId) })),
+    ]);
+
+  beforeAll(async () => {
+    topics = await createTestTopics();
+    const config = loadConfig({
+      BRIDGES: JSON.stringify([
+        { id: 'small', name: 'Small bridge', dialInNumber: '+49 30 5550199', ports: 20 },
+      ]),
+    });
+    service = await startTestService(conferenceBridge, {
+      topics,
+      config: { bridges: config.bridges, accessCodeDigits: config.accessCodeDigits },
+    });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await topics?.cleanup();
+  });
+
+  it('reserves a placed order with a dial-in number and a unique access code', async () => {
+    const first = await placeOrder(day, 8);
+    const second = await placeOrder(day, 8);
+    const a = (await answerFor(first)).reserved;
+    const b = (await answerFor(second)).reserved;
+    expect(a).toMatchObject({ bridgeId: 'small', dialInNumber: '+49 30 5550199', ports: 8, customerId });
+    expect(a?.meta.correlationId).toBe(first);
+    expect(a?.accessCode).toMatch(/^[1-9]\d{7}$/);
+    expect(b?.accessCode).not.toBe(a?.accessCode);
+    const bridge = (await (await service.request('/v1/bridges/small')).json()) as { ports: number };
+    expect(bridge.ports).toBe(20);
+    const from = new Date(day).toISOString();
+    const to = new Date(day + HOUR).toISOString();
+    const page = (await (await service.request(`/v1/reservations?from=${from}&to=${to}&limit=1`)).json()) as {
+      items: { orderId: string }[];
+      nextCursor: string;
+    };
+    const next = (await (
+      await service.request(`/v1/reservations?from=${from}&to=${to}&limit=1&cursor=${page.nextCursor}`)
+    ).json()) as { items: { orderId: string }[] };
+    expect([...page.items, ...next.items].map((r) => r.orderId).sort()).toEqual([first, second].sort());
+  });
+
+  it('rejects an overlapping booking beyond the ports with the reason, and takes it once a cancellation frees them', async () => {
+    const start = day + 4 * HOUR;
+    const big = await placeOrder(start, 15);
+    expect((await answerFor(big)).reserved).toBeDefined();
+    const overlapping = await placeOrder(start + 30 * 60_000, 10);
+    const { rejected } = await answerFor(overlapping);
+    expect(rejected).toMatchObject({ reason: 'NO_CAPACITY' });
+    expect(rejected?.detail).toMatch(/5 of 20 ports/);
+
+    await topics.publish('orders.order-cancelled.v1', {
+      meta: testMeta('orders', big),
+      orderId: big,
+      customerId,
+      reason: null,
+    });
+    await waitFor(
+      async () => {
+        const response = await service.request(
+          `/v1/reservations?from=${new Date(start).toISOString()}&to=${new Date(start + HOUR).toISOString()}`,
+        );
+        const { items } = (await response.json()) as { items: { orderId: string; status: string }[] };
+        return items.find((r) => r.orderId === big)?.status === 'RELEASED' ? true : undefined;
+      },
+      { description: 'the reservation to be released' },
+    );
+    const again = await placeOrder(start + 30 * 60_000, 10);
+    expect((await answerFor(again)).reserved).toMatchObject({ ports: 10 });
+  });
+
+  it('completes a call once, whatever the order and repetition of its events', async () => {
+    const orderId = await placeOrder(day + 8 * HOUR, 4);
+    const reservation = (await answerFor(orderId)).reserved;
+    const callId = `call-${randomUUID()}`;
+    const at = (minutes: number) => new Date(day + 8 * HOUR + minutes * 60_000).toISOString();
+    // Out of order: the end before the start, the start last of all.
+    const events = [
+      {
+        type: 'PARTICIPANT_JOINED',
+        eventId: 'e2',
+        at: at(1),
+        participantId: 'p1',
+        callerNumber: '+4930111',
+        tollFree: true,
+      },
+      { type: 'CALL_ENDED', eventId: 'e6', at: at(30) },
+      { type: 'PARTICIPANT_JOINED', eventId: 'e3', at: at(2), participantId: 'p2', tollFree: false },
+      { type: 'RECORDING_STARTED', eventId: 'e4', at: at(5) },
+      { type: 'PARTICIPANT_LEFT', eventId: 'e5', at: at(20), participantId: 'p2' },
+      { type: 'CALL_STARTED', eventId: 'e1', at: at(0), accessCode: reservation?.accessCode },
+    ];
+    const statuses: string[] = [];
+    for (const event of events) {
+      const response = await service.request(`/v1/calls/${callId}/events`, { body: event });
+      expect(response.status).toBe(202);
+      statuses.push(((await response.json()) as { status: string }).status);
+    }
+    expect(statuses).toEqual(['OPEN', 'OPEN', 'OPEN', 'OPEN', 'OPEN', 'COMPLETED']);
+    // A repeat is accepted and changes nothing; a new event after completion is refused.
+    const repeat = await service.request(`/v1/calls/${callId}/events`, { body: events[1] });
+    expect(await repeat.json()).toMatchObject({ status: 'COMPLETED', duplicates: 1 });
+    const late = await service.request(`/v1/calls/${callId}/events`, {
+      body: { type: 'RECORDING_STOPPED', eventId: 'e7', at: at(31) },
+    });
+    expect(late.status).toBe(409);
+    const unknown = await service.request(`/v1/calls/call-${randomUUID()}/events`, {
+      body: { type: 'CALL_STARTED', eventId: 'x1', at: at(0), accessCode: '1234' },
+    });
+    expect(unknown.status).toBe(422);
+
+    const completed = await topics.read('conference.call-completed.v1', (es) =>
+      es.some((e) => e.callId === callId),
+    );
+    const mine = completed.filter((e) => e.callId === callId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      customerId,
+      orderId,
+      reservationId: reservation?.reservationId,
+      bridgeId: 'small',
+      startedAt: Date.parse(at(0)),
+      endedAt: Date.parse(at(30)),
+      participants: [
+        {
+          participantId: 'p1',
+          callerNumber: '+4930111',
+          tollFree: true,
+          joinedAt: Date.parse(at(1)),
+          leftAt: Date.parse(at(30)),
+        },
+        {
+          participantId: 'p2',
+          callerNumber: null,
+          tollFree: false,
+          joinedAt: Date.parse(at(2)),
+          leftAt: Date.parse(at(20)),
+        },
+      ],
+    });
+    expect(mine[0]?.recordingSeconds).toBe(25 * 60);
+    expect(mine[0]?.meta.correlationId).toBe(orderId);
+  });
+
+  it('imports call-detail records from CSV, once however often the file is uploaded', async () => {
+    const orderId = await placeOrder(day + 12 * HOUR, 3);
+    const reservation = (await answerFor(orderId)).reserved;
+    const callId = `cdr-${randomUUID()}`;
+    const t = (minutes: number) => new Date(day + 12 * HOUR + minutes * 60_000).toISOString();
+    const csv = [
+      'call_id,access_code,call_started_at,call_ended_at,participant_id,caller_number,toll_free,joined_at,left_at,recording_seconds',
+      `${callId},${reservation?.accessCode},${t(0)},${t(10)},a,+4930222,yes,${t(0)},${t(10)},60`,
+      `${callId},${reservation?.accessCode},${t(0)},${t(10)},b,,no,${t(1)},${t(9)},60`,
+    ].join('\n');
+    const upload = () =>
+      fetch(`${service.url}/v1/calls/cdr`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/csv' },
+        body: csv,
+      });
+    const first = await upload();
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ calls: [{ callId, status: 'COMPLETED' }], problems: [] });
+    expect((await upload()).status).toBe(200);
+    const bad = await fetch(`${service.url}/v1/calls/cdr`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/csv' },
+      body: 'call_id,access_code\nx,1',
+    });
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as { problems: { line: number }[] }).problems[0]?.line).toBe(1);
+
+    const completed = await topics.read('conference.call-completed.v1', (es) =>
+      es.some((e) => e.callId === callId),
+    );
+    const mine = completed.filter((e) => e.callId === callId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.participants.map((p) => [p.participantId, p.tollFree])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+    expect(mine[0]?.recordingSeconds).toBe(60);
+  });
+});
