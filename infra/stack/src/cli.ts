@@ -7,6 +7,7 @@ import type { ComponentName } from './component.ts';
 import { ENDPOINT_ENV, resolveEndpoints, withoutPassword } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
+import { servicesDown, servicesUp } from './services.ts';
 import { COMPONENTS, componentState, down, fetchArtifacts, logFile, up } from './stack.ts';
 import { exists } from './artifacts.ts';
 import { silenceKafkajsTimerWarning } from '@switchboard/messaging';
@@ -19,6 +20,7 @@ commands:
   fetch    fetch or build what is missing into the cache, start nothing
   status   show each server's state and endpoint (exit 1 when one is not running)
   logs     print the last lines of each server's log (-f to follow)
+  services up|down   start (built) crm, orders and conference-bridge and wait until ready, or stop them
 
 components: ${COMPONENTS.map((c) => c.name).join(', ')} (default: all)`;
 
@@ -102,8 +104,23 @@ async function logs(only: ComponentName[] | undefined, follow: boolean): Promise
   return new Promise((resolve) => child.once('close', (code) => resolve(code ?? 0)));
 }
 
+/** `stack services up|down`: the services the run command starts, beside the stack. */
+async function services(action: string | undefined): Promise<number> {
+  const paths = stackPaths();
+  if (action === 'down') {
+    await servicesDown(paths, print);
+    return 0;
+  }
+  if (action !== 'up') throw new StackError('usage: pnpm stack services up|down');
+  const states = await servicesUp(paths, print);
+  print('\nServices (ready):');
+  for (const { name, url } of states) print(`  ${name.padEnd(18)} ${url}  (API docs ${url}/docs)`);
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'services') return services(rest[0]);
   const only = parseComponents(rest);
   switch (command) {
     case 'up': {

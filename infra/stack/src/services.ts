@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
+import { StackError } from './errors.ts';
+import type { StackPaths } from './paths.ts';
+import { isAlive, readPid, removePid, startDetached, stopProcess, writePid } from './processes.ts';
+
+/** The services the run command starts, with their default ports. */
+export const SERVICES = [
+  { name: 'crm', port: 3005 },
+  { name: 'orders', port: 3001 },
+  { name: 'conference-bridge', port: 3003 },
+] as const;
+
+export type ServiceState = { readonly name: string; readonly url: string; readonly pid: number | undefined };
+
+const pidFile = (paths: StackPaths, name: string): string => join(paths.run, `service-${name}.pid`);
+const logFile = (paths: StackPaths, name: string): string => join(paths.logs, `service-${name}.log`);
+
+async function ready(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(3_000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function running(paths: StackPaths, name: string): Promise<number | undefined> {
+  const pid = await readPid(pidFile(paths, name));
+  return pid !== undefined && isAlive(pid) ? pid : undefined;
+}
+
+/**
+ * Starts each built service that is not running — from its `dist`, on 127.0.0.1, with the stack's
+ * endpoints and PGlite under the service's `.data` folder — and waits until every one is ready.
+ */
+export async function servicesUp(paths: StackPaths, log: (line: string) => void): Promise<ServiceState[]> {
+  const root = resolve(paths.packageDir, '..', '..');
+  await mkdir(paths.logs, { recursive: true });
+  const env = endpointsToEnv(resolveEndpoints());
+  const states: ServiceState[] = [];
+  for (const { name, port } of SERVICES) {
+    const url = `http://127.0.0.1:${port}`;
+    let pid = await running(paths, name);
+    if (pid === undefined) {
+      const main = join(root, 'services', name, 'dist', 'main.js');
+      if (!existsSync(main))
+        throw new StackError(`${name} is not built (${main} is missing); run pnpm build`);
+      pid = startDetached(
+        {
+          command: process.execPath,
+          args: [main],
+          cwd: join(root, 'services', name),
+          env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+        },
+        logFile(paths, name),
+      );
+      await writePid(pidFile(paths, name), pid);
+      log(`${name}: started (pid ${pid}), log ${logFile(paths, name)}`);
+    }
+    states.push({ name, url, pid });
+  }
+  const deadline = Date.now() + 90_000;
+  for (const state of states) {
+    while (!(await ready(state.url))) {
+      if (state.pid === undefined || !isAlive(state.pid))
+        throw new StackError(`${state.name} stopped while starting; see ${logFile(paths, state.name)}`);
+      if (Date.now() > deadline)
+        throw new StackError(`${state.name} was not ready within 90 s; see ${logFile(paths, state.name)}`);
+      await sleep(500);
+    }
+  }
+  return states;
+}
+
+/** Stops the services the run command started, letting each finish its work (SIGTERM). */
+export async function servicesDown(paths: StackPaths, log: (line: string) => void): Promise<void> {
+  for (const { name } of [...SERVICES].reverse()) {
+    const pid = await running(paths, name);
+    if (pid !== undefined) {
+      await stopProcess(pid, 20_000, 'SIGTERM');
+      log(`${name}: stopped (pid ${pid})`);
+    }
+    await removePid(pidFile(paths, name));
+  }
+}
