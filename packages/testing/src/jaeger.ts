@@ -29,6 +29,16 @@ export class JaegerReader {
     return body.data?.[0];
   }
 
+  /** Traces with a span of `service` carrying every one of `tags` (Jaeger's search). */
+  async find(service: string, tags: Readonly<Record<string, string>>): Promise<JaegerTrace[]> {
+    const query = new URLSearchParams({ service, tags: JSON.stringify(tags), limit: '20' });
+    const response = await fetch(`${this.queryUrl}/api/traces?${query.toString()}`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!response.ok) throw new Error(`GET /api/traces answered HTTP ${response.status}`);
+    return ((await response.json()) as { data?: JaegerTrace[] | null }).data ?? [];
+  }
+
   /** The services Jaeger has received spans from. */
   async services(): Promise<string[]> {
     const response = await fetch(`${this.queryUrl}/api/services`, { signal: AbortSignal.timeout(5000) });

@@ -11,6 +11,7 @@ export const placeOrderSchema = z.strictObject({
     .datetime({
       offset: true,
       message: 'must be an ISO 8601 date-time with offset, e.g. 2026-12-01T09:00:00Z',
+      abort: true,
     })
     .refine((value) => Date.parse(value) > Date.now(), 'must be in the future'),
   durationMinutes: z
