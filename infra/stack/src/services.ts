@@ -5,7 +5,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import type { StackPaths } from './paths.ts';
-import { isAlive, readPid, removePid, startDetached, stopProcess, writePid } from './processes.ts';
+import {
+  isAlive,
+  pidsListeningOn,
+  readPid,
+  removePid,
+  startDetached,
+  stopProcess,
+  writePid,
+} from './processes.ts';
 
 /** The services the run command starts, with their default ports. */
 export const SERVICES = [
@@ -42,6 +50,15 @@ export async function servicesUp(paths: StackPaths, log: (line: string) => void)
   const root = resolve(paths.packageDir, '..', '..');
   await mkdir(paths.logs, { recursive: true });
   const env = endpointsToEnv(resolveEndpoints());
+  // Every port is checked before anything starts, so a clash leaves nothing half started.
+  for (const { name, port } of SERVICES) {
+    if ((await running(paths, name)) !== undefined) continue;
+    const holders = await pidsListeningOn(port);
+    if (holders.length > 0)
+      throw new StackError(
+        `port ${port} needed by ${name} is taken by pid ${holders.join(', ')}; stop it first`,
+      );
+  }
   const states: ServiceState[] = [];
   for (const { name, port } of SERVICES) {
     const url = `http://127.0.0.1:${port}`;

@@ -23,11 +23,7 @@ export async function createServiceApp(
   module: Parameters<typeof NestFactory.create>[0],
   options: ServiceAppOptions,
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(module, {
-    logger: options.logger,
-    bodyParser: true,
-    rawBody: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger: options.logger });
   app.useBodyParser('json', { limit: '1mb' });
   // Bulk imports, e.g. call-detail records, arrive as CSV.
   app.useBodyParser('text', { type: 'text/csv', limit: '10mb' });

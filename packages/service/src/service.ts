@@ -22,7 +22,7 @@ import {
   NestPinoLogger,
 } from '@switchboard/observability';
 import type { Logger } from 'pino';
-import { CONFIG, DATABASE, LOGGER } from './tokens.ts';
+import { CONFIG, DATABASE } from './tokens.ts';
 
 /** What makes one service: everything else about starting and stopping it is shared. */
 export interface ServiceDefinition {
@@ -63,15 +63,14 @@ export interface RunningService {
 @Global()
 @Module({})
 class ServiceCoreModule {
-  static forRoot(config: ServiceConfig, database: OpenDatabase, logger: Logger): DynamicModule {
+  static forRoot(config: ServiceConfig, database: OpenDatabase): DynamicModule {
     return {
       module: ServiceCoreModule,
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: DATABASE, useValue: database.db },
-        { provide: LOGGER, useValue: logger },
       ],
-      exports: [CONFIG, DATABASE, LOGGER],
+      exports: [CONFIG, DATABASE],
     };
   }
 }
@@ -82,11 +81,10 @@ class ServiceModule {
     definition: ServiceDefinition,
     config: ServiceConfig,
     database: OpenDatabase,
-    logger: Logger,
     metrics: Metrics,
     retry: Partial<RetryPolicy> | undefined,
   ): DynamicModule {
-    const core = ServiceCoreModule.forRoot(config, database, logger);
+    const core = ServiceCoreModule.forRoot(config, database);
     return {
       module: ServiceModule,
       imports: [
@@ -143,7 +141,7 @@ export async function startService(
       );
     const metrics = new Metrics({ service: definition.name });
     const app = await createServiceApp(
-      ServiceModule.create(definition, config, database, logger, metrics, options.retry),
+      ServiceModule.create(definition, config, database, metrics, options.retry),
       {
         logger: options.nestLogs === false ? false : new NestPinoLogger(logger),
         errorStatus: definition.errorStatus,

@@ -2,5 +2,3 @@
 export const DATABASE = Symbol('DATABASE');
 /** The service's parsed configuration, as its `loadConfig` returned it. */
 export const CONFIG = Symbol('CONFIG');
-/** The service's pino logger. */
-export const LOGGER = Symbol('LOGGER');
