@@ -1,51 +1,22 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  createTestTopics,
-  JaegerReader,
-  stackEndpoints,
-  type TestTopics,
-  waitFor,
-} from '@switchboard/testing';
+import { JaegerReader, stackEndpoints, waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServiceName, startSystem, type System } from './system.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVICES = ['crm', 'orders', 'conference-bridge'] as const;
-type Name = (typeof SERVICES)[number];
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The three services as real processes, built from source, on this test's topics. */
 describe('booking a conference across crm, orders and conference-bridge', () => {
-  let topics: TestTopics;
-  let dataDir: string;
-  const processes: ChildProcess[] = [];
-  const url = {} as Record<Name, string>;
-  const logs = {} as Record<Name, string[]>;
+  let system: System;
 
-  const call = async (name: Name, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${url[name]}${path}`, {
-      method: body === undefined ? 'GET' : path.endsWith('/contract') ? 'PUT' : 'POST',
-      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (name: ServiceName, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    system.call(
+      name,
+      body === undefined ? 'GET' : path.endsWith('/contract') ? 'PUT' : 'POST',
+      path,
+      body,
+      headers,
+    );
   const book = (customerId: string, startsAt: number, participants: number, key = randomUUID()) =>
     call(
       'orders',
@@ -89,61 +60,17 @@ describe('booking a conference across crm, orders and conference-bridge', () => 
   };
 
   beforeAll(async () => {
-    const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '-b', ...SERVICES.map((s) => join(ROOT, 'services', s))], {
-      stdio: 'inherit',
+    system = await startSystem(SERVICES, {
+      'conference-bridge': {
+        BRIDGES: JSON.stringify([
+          { id: 'e2e', name: 'E2E bridge', dialInNumber: '+49 30 5550142', ports: 20 },
+        ]),
+      },
     });
-    topics = await createTestTopics();
-    dataDir = await mkdtemp(join(tmpdir(), 'e2e-'));
-    const endpoints = stackEndpoints();
-    for (const name of SERVICES) {
-      const port = await freePort();
-      url[name] = `http://127.0.0.1:${port}`;
-      logs[name] = [];
-      const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
-        cwd: join(ROOT, 'services', name),
-        env: {
-          ...process.env,
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-          SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
-          OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpHttpUrl,
-          DATA_DIR: join(dataDir, name),
-          TOPIC_PREFIX: topics.prefix,
-          BRIDGES: JSON.stringify([
-            { id: 'e2e', name: 'E2E bridge', dialInNumber: '+49 30 5550142', ports: 20 },
-          ]),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const keep = (chunk: Buffer): void => void logs[name].push(chunk.toString());
-      child.stdout?.on('data', keep);
-      child.stderr?.on('data', keep);
-      processes.push(child);
-    }
-    for (const name of SERVICES) {
-      await waitFor(
-        async () =>
-          (await fetch(`${url[name]}/health/ready`).catch(() => undefined))?.ok ? true : undefined,
-        { description: `${name} to be ready (log: ${logs[name].join('').slice(-2000)})`, timeoutMs: 90_000 },
-      );
-    }
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all(
-      processes.map(
-        (child) =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
-    await topics?.cleanup();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await system?.stop();
   });
 
   it('confirms a booking with dial-in details, once per Idempotency-Key, as one trace in Jaeger', async () => {
@@ -250,7 +177,7 @@ describe('booking a conference across crm, orders and conference-bridge', () => 
       const { status } = await call('conference-bridge', `/v1/calls/${callId}/events`, event);
       expect(status).toBe(202);
     }
-    const completed = await topics.read('conference.call-completed.v1', (es) =>
+    const completed = await system.topics.read('conference.call-completed.v1', (es) =>
       es.some((e) => e.callId === callId),
     );
     expect(completed.filter((e) => e.callId === callId)).toHaveLength(1);
@@ -275,7 +202,9 @@ describe('booking a conference across crm, orders and conference-bridge', () => 
       },
       { description: 'orders to learn the customer', timeoutMs: 30_000 },
     );
-    const placed = await topics.read('orders.order-placed.v1', (es) => es.some((e) => e.orderId === later));
+    const placed = await system.topics.read('orders.order-placed.v1', (es) =>
+      es.some((e) => e.orderId === later),
+    );
     expect(placed.filter((e) => e.customerId === customerId).map((e) => e.orderId)).toEqual([later]);
   });
 });

@@ -2,11 +2,14 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nes
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiZodBody, ApiZodQuery, ApiZodResponse, type Page, ZodPipe } from '@switchboard/http';
 import { z } from 'zod';
+import { BillingSummaryRepository } from '../billing-summary/billing-summary.repository.ts';
 import { CustomerNotFoundError } from './customers.errors.ts';
 import { CustomersRepository } from './customers.repository.ts';
 import {
   type Customer,
   customerPageSchema,
+  type CustomerProfile,
+  customerProfileSchema,
   customerSchema,
   type ListCustomersQuery,
   listCustomersQuerySchema,
@@ -32,6 +35,7 @@ export class CustomersController {
     private readonly register: RegisterCustomerUseCase,
     private readonly update: UpdateCustomerUseCase,
     private readonly customers: CustomersRepository,
+    private readonly billing: BillingSummaryRepository,
   ) {}
 
   @Post()
@@ -54,13 +58,17 @@ export class CustomersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One customer' })
-  @ApiZodResponse(200, customerSchema, 'the customer')
+  @ApiOperation({ summary: "One customer, with billing's figures for it" })
+  @ApiZodResponse(
+    200,
+    customerProfileSchema,
+    "the customer; `billing` is the current period's figures and the last invoice, as billing's events reported them up to `billing.updatedAt`",
+  )
   @ApiProblems(BAD_REQUEST, NOT_FOUND)
-  async get(@Param('id', customerIdParam) id: string): Promise<Customer> {
-    const customer = await this.customers.get(id);
+  async get(@Param('id', customerIdParam) id: string): Promise<CustomerProfile> {
+    const [customer, billing] = await Promise.all([this.customers.get(id), this.billing.find(id)]);
     if (!customer) throw new CustomerNotFoundError(id);
-    return customer;
+    return { ...customer, billing };
   }
 
   @Patch(':id')

@@ -1,5 +1,6 @@
 import { pageQuerySchema } from '@switchboard/http';
 import { z } from 'zod';
+import { billingSummarySchema } from '../../billing-summary/dto/billing-summary.dto.ts';
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
@@ -68,6 +69,13 @@ export const customerSchema = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type Customer = z.output<typeof customerSchema>;
+
+/** One customer as its profile shows it: the record and billing's figures. */
+export const customerProfileSchema = customerSchema.extend({
+  /** Null until billing has reported anything for the customer. */
+  billing: billingSummarySchema.nullable(),
+});
+export type CustomerProfile = z.output<typeof customerProfileSchema>;
 
 export const customerPageSchema = z.object({
   items: z.array(customerSchema),

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { CallsController } from './calls/calls.controller.ts';
+import { CallsRepository } from './calls/calls.repository.ts';
+import { ChargeCallsUseCase } from './calls/charge-calls.use-case.ts';
+import { CustomersRepository } from './customers/customers.repository.ts';
+import { RatesController } from './customers/rates.controller.ts';
+import { AutoCloseScheduler } from './invoices/auto-close.scheduler.ts';
+import { ClosePeriodUseCase } from './invoices/close-period.use-case.ts';
+import { BillingPeriodsController, InvoicesController } from './invoices/invoices.controller.ts';
+import { InvoicesRepository } from './invoices/invoices.repository.ts';
+
+/** Customers' rates, calls and their charges, invoices. */
+@Module({
+  controllers: [InvoicesController, BillingPeriodsController, RatesController, CallsController],
+  providers: [
+    CustomersRepository,
+    CallsRepository,
+    InvoicesRepository,
+    ChargeCallsUseCase,
+    ClosePeriodUseCase,
+    AutoCloseScheduler,
+  ],
+  exports: [CustomersRepository, ChargeCallsUseCase],
+})
+export class BillingModule {}

@@ -1,0 +1,29 @@
+import type { ServiceDefinition } from '@switchboard/service';
+import { BillingModule } from './billing.module.ts';
+import { CallCompletedHandler } from './events/call-completed.handler.ts';
+import { ContractRatesChangedHandler } from './events/contract-rates-changed.handler.ts';
+import { CustomerRegisteredHandler } from './events/customer-registered.handler.ts';
+import { CustomerUpdatedHandler } from './events/customer-updated.handler.ts';
+
+/** billing rates completed calls with the customer's contract rates and issues monthly invoices. */
+export const billing: ServiceDefinition = {
+  name: 'billing',
+  title: 'Switchboard billing',
+  description:
+    "Rates completed calls with the contract rates in effect when they started, adds them to the customer's open invoice for the month and issues the invoices when a period closes.",
+  migrations: new URL('../migrations/', import.meta.url),
+  publishes: ['billing.call-charged.v1', 'billing.invoice-issued.v1'],
+  handlers: [
+    CustomerRegisteredHandler,
+    CustomerUpdatedHandler,
+    ContractRatesChangedHandler,
+    CallCompletedHandler,
+  ],
+  features: [BillingModule],
+  errorStatus: {
+    INVOICE_NOT_FOUND: 404,
+    NO_RATES: 404,
+    INVOICE_NOT_ISSUED: 409,
+    PERIOD_NOT_STARTED: 422,
+  },
+};

@@ -1,0 +1,60 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiProblems,
+  ApiZodQuery,
+  ApiZodResponse,
+  type Page,
+  pageQuerySchema,
+  ZodPipe,
+} from '@switchboard/http';
+import { CONFIG } from '@switchboard/service';
+import { z } from 'zod';
+import type { BillingConfig } from '../config.ts';
+import { CallsRepository } from './calls.repository.ts';
+
+const unratedCallSchema = z.object({
+  callId: z.uuid(),
+  customerId: z.uuid(),
+  orderId: z.uuid().nullable(),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime(),
+  participantConnections: z.number().int(),
+  receivedAt: z.iso.datetime(),
+});
+type UnratedCall = z.output<typeof unratedCallSchema>;
+const unratedPageSchema = z.object({ items: z.array(unratedCallSchema), nextCursor: z.string().nullable() });
+type PageQuery = z.output<typeof pageQuerySchema>;
+
+@ApiTags('calls')
+@Controller('v1/calls')
+export class CallsController {
+  constructor(
+    private readonly calls: CallsRepository,
+    @Inject(CONFIG) private readonly config: BillingConfig,
+  ) {}
+
+  @Get('unrated')
+  @ApiOperation({
+    summary:
+      'Calls still unrated UNRATED_AFTER_MINUTES after they arrived, because billing knows no contract rates in effect when they started: for review',
+  })
+  @ApiZodQuery(pageQuerySchema)
+  @ApiZodResponse(200, unratedPageSchema, 'a page of unrated calls, oldest first')
+  @ApiProblems({ status: 400, description: 'invalid request; `errors` names each bad field' })
+  async unrated(@Query(new ZodPipe(pageQuerySchema)) query: PageQuery): Promise<Page<UnratedCall>> {
+    const page = await this.calls.listUnrated(this.config.unratedAfterMinutes, query);
+    return {
+      nextCursor: page.nextCursor,
+      items: page.items.map((call) => ({
+        callId: call.callId,
+        customerId: call.customerId,
+        orderId: call.orderId,
+        startedAt: new Date(call.startedAt).toISOString(),
+        endedAt: new Date(call.endedAt).toISOString(),
+        participantConnections: call.participants.length,
+        receivedAt: call.receivedAt.toISOString(),
+      })),
+    };
+  }
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EventOf } from '@switchboard/contracts';
+import { extractTraceContext, injectTraceContext, Outbox, type SqlExecutor } from '@switchboard/messaging';
+import { metaFollowing } from '@switchboard/service';
+import { CustomersRepository } from '../customers/customers.repository.ts';
+import { periodOf } from '../invoices/periods.ts';
+import { InvoicesRepository } from '../invoices/invoices.repository.ts';
+import { rateCall, ratesInEffect } from '../rating/rating.ts';
+import { CallsRepository, type StoredCall } from './calls.repository.ts';
+
+/**
+ * Rates completed calls and adds their charges to the customers' open invoices.
+ *
+ * A call is rated with the contract rates in effect when it started. Events of different topics
+ * arrive in any order, so a call whose rates billing does not know yet is kept UNRATED and rated
+ * when a version of the rates that covers it arrives. Both paths hold the customer's lock, so a call
+ * and its rates arriving at the same moment cannot miss each other. Each charge is published as
+ * `billing.call-charged`, in the call's trace, in the transaction that records it.
+ */
+@Injectable()
+export class ChargeCallsUseCase {
+  constructor(
+    private readonly calls: CallsRepository,
+    private readonly customers: CustomersRepository,
+    private readonly invoices: InvoicesRepository,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** A call completed: keep it and rate it if its rates are known. */
+  async callCompleted(tx: SqlExecutor, event: EventOf<'conference.call-completed.v1'>): Promise<void> {
+    await this.calls.lockCustomer(tx, event.customerId);
+    const carrier: Record<string, string> = {};
+    injectTraceContext(carrier);
+    const call = await this.calls.insert(tx, event, carrier);
+    // Known already (the bridge published the call again under a new event id): charged once.
+    if (!call) return;
+    await this.rateHeld(tx, call.customerId);
+  }
+
+  /** New rates arrived: rate the customer's calls that waited for them. */
+  async ratesChanged(tx: SqlExecutor, event: EventOf<'crm.contract-rates-changed.v1'>): Promise<void> {
+    await this.calls.lockCustomer(tx, event.customerId);
+    if (await this.customers.rememberRates(tx, event)) await this.rateHeld(tx, event.customerId);
+  }
+
+  private async rateHeld(tx: SqlExecutor, customerId: string): Promise<void> {
+    const held = await this.calls.unratedOf(tx, customerId);
+    if (held.length === 0) return;
+    const history = await this.customers.ratesHistory(tx, customerId);
+    for (const call of held) {
+      const rates = ratesInEffect(history, call.startedAt);
+      if (rates) await this.charge(tx, call, rates);
+    }
+  }
+
+  private async charge(
+    tx: SqlExecutor,
+    call: StoredCall,
+    rates: Parameters<typeof rateCall>[1],
+  ): Promise<void> {
+    const charge = rateCall(call, rates);
+    const period = periodOf(call.startedAt);
+    const invoiceId = await this.invoices.openFor(
+      tx,
+      call.customerId,
+      period,
+      charge.total.currency,
+      randomUUID(),
+      call.traceContext,
+    );
+    const chargeId = randomUUID();
+    const totals = await this.invoices.addCharge(tx, {
+      id: chargeId,
+      callId: call.callId,
+      invoiceId,
+      customerId: call.customerId,
+      period,
+      charge,
+    });
+    await this.calls.markRated(tx, call.callId);
+    const currency = charge.total.currency;
+    await this.outbox.enqueue(
+      tx,
+      'billing.call-charged.v1',
+      call.customerId,
+      {
+        meta: metaFollowing('billing', call.eventMeta),
+        customerId: call.customerId,
+        chargeId,
+        callId: call.callId,
+        invoiceId,
+        period,
+        ratesVersion: charge.ratesVersion,
+        lines: charge.lines,
+        total: charge.total,
+        periodChargesToDate: { amountMinor: totals.chargesToDate, currency },
+        periodCallCount: totals.callCount,
+      },
+      // A call held for its rates is charged within its own trace, not the rates event's.
+      { trace: extractTraceContext(call.traceContext) },
+    );
+  }
+}

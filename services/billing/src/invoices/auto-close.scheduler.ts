@@ -1,0 +1,60 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { CONFIG } from '@switchboard/service';
+import type { BillingConfig } from '../config.ts';
+import { ClosePeriodUseCase } from './close-period.use-case.ts';
+import { InvoicesRepository } from './invoices.repository.ts';
+import { periodBounds } from './periods.ts';
+
+const EVERY_MS = 60_000;
+
+/**
+ * With AUTO_CLOSE_AFTER_HOURS set, closes every period with open invoices once it has been over
+ * for that many hours (checked every minute); without it, periods close only by request.
+ */
+@Injectable()
+export class AutoCloseScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly logger = new Logger('billing');
+
+  constructor(
+    @Inject(CONFIG) private readonly config: BillingConfig,
+    private readonly invoices: InvoicesRepository,
+    private readonly close: ClosePeriodUseCase,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const hours = this.config.autoCloseAfterHours;
+    if (hours === undefined) return;
+    const tick = () => {
+      this.running ??= this.closeEnded(hours * 3_600_000).finally(() => {
+        this.running = undefined;
+      });
+    };
+    this.timer = setInterval(tick, EVERY_MS);
+    this.timer.unref();
+    tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async closeEnded(graceMs: number): Promise<void> {
+    try {
+      for (const period of await this.invoices.periodsWithOpenInvoices()) {
+        if (periodBounds(period).end + graceMs <= Date.now()) await this.close.execute(period);
+      }
+    } catch (error) {
+      // Tried again at the next tick; a failed issue leaves its invoice open, nothing is lost.
+      this.logger.error(`billing.auto-close.failed: ${(error as Error).message}`);
+    }
+  }
+}

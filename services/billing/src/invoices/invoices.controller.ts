@@ -1,0 +1,83 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiZodQuery, ApiZodResponse, type Page, ZodPipe } from '@switchboard/http';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { InvoiceNotFoundError, InvoiceNotIssuedError } from '../billing.errors.ts';
+import { ClosePeriodUseCase } from './close-period.use-case.ts';
+import {
+  type Invoice,
+  invoicePageSchema,
+  invoiceSchema,
+  type InvoiceSummary,
+  type ListInvoicesQuery,
+  listInvoicesQuerySchema,
+  type PeriodClosed,
+  periodClosedSchema,
+  periodSchema,
+} from './dto/invoice.dto.ts';
+import { InvoicesRepository } from './invoices.repository.ts';
+
+const invoiceIdParam = new ZodPipe(z.uuid('must be a UUID'));
+const BAD_REQUEST = { status: 400, description: 'invalid request; `errors` names each bad field' };
+const NOT_FOUND = { status: 404, description: 'no such invoice' };
+
+@ApiTags('invoices')
+@Controller('v1/invoices')
+export class InvoicesController {
+  constructor(private readonly invoices: InvoicesRepository) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List invoices in the order they were opened, by customer, period and status' })
+  @ApiZodQuery(listInvoicesQuerySchema)
+  @ApiZodResponse(200, invoicePageSchema, 'a page of invoices; pass nextCursor as cursor for the next')
+  @ApiProblems(BAD_REQUEST)
+  list(@Query(new ZodPipe(listInvoicesQuerySchema)) query: ListInvoicesQuery): Promise<Page<InvoiceSummary>> {
+    return this.invoices.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'One invoice with its charged calls and their lines (OPEN ones grow until the period closes)',
+  })
+  @ApiZodResponse(200, invoiceSchema, 'the invoice')
+  @ApiProblems(BAD_REQUEST, NOT_FOUND)
+  async get(@Param('id', invoiceIdParam) id: string): Promise<Invoice> {
+    const invoice = await this.invoices.get(id);
+    if (!invoice) throw new InvoiceNotFoundError(id);
+    return { ...invoice, calls: await this.invoices.chargedCalls(id) };
+  }
+
+  @Get(':id/pdf')
+  @ApiOperation({ summary: 'The issued invoice as a PDF document' })
+  @ApiProduces('application/pdf')
+  @ApiProblems(BAD_REQUEST, NOT_FOUND, { status: 409, description: 'the invoice is still open' })
+  async pdf(
+    @Param('id', invoiceIdParam) id: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    const found = await this.invoices.pdf(id);
+    if (!found) throw new InvoiceNotFoundError(id);
+    if (found.status !== 'ISSUED' || !found.pdf) throw new InvoiceNotIssuedError(id);
+    response.setHeader('Content-Disposition', `inline; filename="invoice-${found.number}.pdf"`);
+    return new StreamableFile(found.pdf, { type: 'application/pdf', length: found.pdf.length });
+  }
+}
+
+@ApiTags('invoices')
+@Controller('v1/billing-periods')
+export class BillingPeriodsController {
+  constructor(private readonly close: ClosePeriodUseCase) {}
+
+  @Post(':period/close')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Issue every open invoice of a calendar month (UTC): numbered, with due date and PDF; publishes billing.invoice-issued for each. Repeatable: a later close issues what opened since.',
+  })
+  @ApiZodResponse(200, periodClosedSchema, 'the invoices this request issued')
+  @ApiProblems(BAD_REQUEST, { status: 422, description: 'the period has not started yet' })
+  closePeriod(@Param('period', new ZodPipe(periodSchema)) period: string): Promise<PeriodClosed> {
+    return this.close.execute(period);
+  }
+}

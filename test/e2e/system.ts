@@ -1,0 +1,151 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestTopics, stackEndpoints, type TestTopics, waitFor } from '@switchboard/testing';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type ServiceName = 'crm' | 'orders' | 'conference-bridge' | 'billing' | 'mailing';
+
+export interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * Services running as real processes, built from source, on one test's own topics and data
+ * folders, with the stack's Kafka, registry, Jaeger and SMTP server.
+ */
+export interface System {
+  readonly topics: TestTopics;
+  readonly dataDir: string;
+  readonly url: Readonly<Record<ServiceName, string>>;
+  call(
+    name: ServiceName,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
+  /** Kills a service at once (SIGKILL): no draining, no goodbye. */
+  kill(name: ServiceName): Promise<void>;
+  /** Starts a stopped service again on the same port and data folder, and waits until it is ready. */
+  restart(name: ServiceName): Promise<void>;
+  /** Its output so far. */
+  log(name: ServiceName): string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', () => done());
+  });
+}
+
+export async function startSystem(
+  services: readonly ServiceName[],
+  env: Partial<Record<ServiceName, Record<string, string>>> = {},
+): Promise<System> {
+  const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-b', ...services.map((s) => join(ROOT, 'services', s))], {
+    stdio: 'inherit',
+  });
+  const topics = await createTestTopics();
+  const dataDir = await mkdtemp(join(tmpdir(), 'e2e-'));
+  const endpoints = stackEndpoints();
+  const url = {} as Record<ServiceName, string>;
+  const ports = {} as Record<ServiceName, number>;
+  const logs = {} as Record<ServiceName, string[]>;
+  const children = new Map<ServiceName, ChildProcess>();
+
+  const launch = (name: ServiceName): void => {
+    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+      cwd: join(ROOT, 'services', name),
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(ports[name]),
+        KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpHttpUrl,
+        SMTP_URL: endpoints.smtpUrl,
+        DATA_DIR: join(dataDir, name),
+        TOPIC_PREFIX: topics.prefix,
+        ...env[name],
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer): void => void logs[name].push(chunk.toString());
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    children.set(name, child);
+  };
+  const ready = (name: ServiceName) =>
+    waitFor(
+      async () => ((await fetch(`${url[name]}/health/ready`).catch(() => undefined))?.ok ? true : undefined),
+      { description: `${name} to be ready (log: ${logs[name].join('').slice(-2000)})`, timeoutMs: 90_000 },
+    );
+
+  for (const name of services) {
+    ports[name] = await freePort();
+    url[name] = `http://127.0.0.1:${ports[name]}`;
+    logs[name] = [];
+    launch(name);
+  }
+  for (const name of services) await ready(name);
+
+  return {
+    topics,
+    dataDir,
+    url,
+    async call(name, method, path, body, headers = {}) {
+      const response = await fetch(`${url[name]}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
+      };
+    },
+    async kill(name) {
+      const child = children.get(name);
+      if (!child) return;
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async restart(name) {
+      launch(name);
+      await ready(name);
+    },
+    log: (name) => logs[name].join(''),
+    async stop() {
+      await Promise.all(
+        [...children.values()].map(async (child) => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited(child);
+        }),
+      );
+      await topics.cleanup();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
