@@ -22,7 +22,7 @@ import {
   NestPinoLogger,
 } from '@switchboard/observability';
 import type { Logger } from 'pino';
-import { CONFIG, DATABASE } from './tokens.ts';
+import { CONFIG, DATABASE, LOGGER } from './tokens.ts';
 
 /** What makes one service: everything else about starting and stopping it is shared. */
 export interface ServiceDefinition {
@@ -63,14 +63,15 @@ export interface RunningService {
 @Global()
 @Module({})
 class ServiceCoreModule {
-  static forRoot(config: ServiceConfig, database: OpenDatabase): DynamicModule {
+  static forRoot(config: ServiceConfig, database: OpenDatabase, logger: Logger): DynamicModule {
     return {
       module: ServiceCoreModule,
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: DATABASE, useValue: database.db },
+        { provide: LOGGER, useValue: logger },
       ],
-      exports: [CONFIG, DATABASE],
+      exports: [CONFIG, DATABASE, LOGGER],
     };
   }
 }
@@ -81,10 +82,11 @@ class ServiceModule {
     definition: ServiceDefinition,
     config: ServiceConfig,
     database: OpenDatabase,
+    logger: Logger,
     metrics: Metrics,
     retry: Partial<RetryPolicy> | undefined,
   ): DynamicModule {
-    const core = ServiceCoreModule.forRoot(config, database);
+    const core = ServiceCoreModule.forRoot(config, database, logger);
     return {
       module: ServiceModule,
       imports: [
@@ -141,7 +143,7 @@ export async function startService(
       );
     const metrics = new Metrics({ service: definition.name });
     const app = await createServiceApp(
-      ServiceModule.create(definition, config, database, metrics, options.retry),
+      ServiceModule.create(definition, config, database, logger, metrics, options.retry),
       {
         logger: options.nestLogs === false ? false : new NestPinoLogger(logger),
         errorStatus: definition.errorStatus,

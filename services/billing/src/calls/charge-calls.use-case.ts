@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EventOf } from '@switchboard/contracts';
 import { extractTraceContext, injectTraceContext, Outbox, type SqlExecutor } from '@switchboard/messaging';
-import { metaFollowing } from '@switchboard/service';
+import { LOGGER, metaFollowing, type Logger } from '@switchboard/service';
 import { CustomersRepository } from '../customers/customers.repository.ts';
 import { periodOf } from '../invoices/periods.ts';
 import { InvoicesRepository } from '../invoices/invoices.repository.ts';
@@ -25,6 +25,7 @@ export class ChargeCallsUseCase {
     private readonly customers: CustomersRepository,
     private readonly invoices: InvoicesRepository,
     private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** A call completed: keep it and rate it if its rates are known. */
@@ -51,6 +52,12 @@ export class ChargeCallsUseCase {
     for (const call of held) {
       const rates = ratesInEffect(history, call.startedAt);
       if (rates) await this.charge(tx, call, rates);
+      else
+        this.afterCommit(tx, 'billing.call.held', {
+          callId: call.callId,
+          customerId,
+          reason: history.length === 0 ? 'no rates known' : 'no rates in effect when it started',
+        });
     }
   }
 
@@ -100,5 +107,20 @@ export class ChargeCallsUseCase {
       // A call held for its rates is charged within its own trace, not the rates event's.
       { trace: extractTraceContext(call.traceContext) },
     );
+    this.afterCommit(tx, 'billing.call.rated', {
+      callId: call.callId,
+      customerId: call.customerId,
+      invoiceId,
+      ratesVersion: charge.ratesVersion,
+      totalMinor: charge.total.amountMinor,
+      currency,
+    });
+  }
+
+  /** Logs what a transaction did once it is committed (a rolled-back one did nothing). */
+  private afterCommit(tx: SqlExecutor, event: string, fields: Record<string, unknown>): void {
+    const log = () => this.logger.info({ event, ...fields }, event);
+    if (tx.afterCommit) tx.afterCommit(log);
+    else log();
   }
 }

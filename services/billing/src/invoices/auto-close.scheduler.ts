@@ -1,11 +1,5 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { CONFIG } from '@switchboard/service';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CONFIG, LOGGER, type Logger } from '@switchboard/service';
 import type { BillingConfig } from '../config.ts';
 import { ClosePeriodUseCase } from './close-period.use-case.ts';
 import { InvoicesRepository } from './invoices.repository.ts';
@@ -21,12 +15,12 @@ const EVERY_MS = 60_000;
 export class AutoCloseScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private readonly logger = new Logger('billing');
 
   constructor(
     @Inject(CONFIG) private readonly config: BillingConfig,
     private readonly invoices: InvoicesRepository,
     private readonly close: ClosePeriodUseCase,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -54,7 +48,7 @@ export class AutoCloseScheduler implements OnApplicationBootstrap, OnApplication
       }
     } catch (error) {
       // Tried again at the next tick; a failed issue leaves its invoice open, nothing is lost.
-      this.logger.error(`billing.auto-close.failed: ${(error as Error).message}`);
+      this.logger.error({ event: 'billing.auto-close.failed', err: error }, 'billing.auto-close.failed');
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { context, type Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { extractTraceContext, Outbox, type SqlDatabase } from '@switchboard/messaging';
-import { CONFIG, DATABASE, newMeta } from '@switchboard/service';
+import { CONFIG, DATABASE, LOGGER, newMeta, type Logger } from '@switchboard/service';
 import type { BillingConfig } from '../config.ts';
 import { CustomersRepository } from '../customers/customers.repository.ts';
 import { PeriodNotStartedError } from '../billing.errors.ts';
@@ -31,6 +31,7 @@ export class ClosePeriodUseCase {
     private readonly invoices: InvoicesRepository,
     private readonly customers: CustomersRepository,
     private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async execute(period: string, now = Date.now()): Promise<PeriodClosed> {
@@ -40,6 +41,10 @@ export class ClosePeriodUseCase {
       const invoice = await this.issue(id);
       if (invoice) issued.push(invoice);
     }
+    this.logger.info(
+      { event: 'billing.period.closed', period, invoicesIssued: issued.length },
+      'billing.period.closed',
+    );
     return { period, invoicesIssued: issued.length, invoices: issued };
   }
 
