@@ -134,7 +134,10 @@ export class EventConsumer {
         throw new Error(`two handlers for ${handler.topic} in ${options.service}`);
       this.handlers.set(handler.topic, handler);
     }
-    this.consumer = kafka.consumer({ groupId: String(options.service), allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({
+      groupId: this.names.group(String(options.service)),
+      allowAutoTopicCreation: false,
+    });
   }
 
   /** The physical topics this consumer reads: each handled topic and its retry topic. */

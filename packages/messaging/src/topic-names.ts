@@ -23,4 +23,13 @@ export class TopicNames {
   deadLetter(logical: string, consumer: string): string {
     return this.physical(deadLetterTopicOf(logical, consumer));
   }
+
+  /**
+   * A consumer's group. It carries the prefix too: kafkajs's assigner hands every member of a
+   * group partitions of every topic the group subscribes to, so two environments sharing a group
+   * name would each be given the other's partitions.
+   */
+  group(consumer: string): string {
+    return `${this.prefix}${consumer}`;
+  }
 }

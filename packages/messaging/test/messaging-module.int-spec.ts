@@ -80,7 +80,7 @@ describe('MessagingModule in a NestJS application', () => {
     const admin = messaging.kafka.admin();
     await admin.connect();
     const [committed] = await admin.fetchOffsets({
-      groupId: service,
+      groupId: messaging.names.group(service),
       topics: [messaging.names.physical(TOPIC)],
     });
     const ends = await admin.fetchTopicOffsets(messaging.names.physical(TOPIC));

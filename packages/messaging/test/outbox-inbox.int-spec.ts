@@ -221,7 +221,11 @@ describe.each(DATABASES)('outbox and inbox on $kind', ({ open }) => {
     // As if the service crashed after its transaction but before committing the offset.
     const admin = messaging.kafka.admin();
     await admin.connect();
-    await admin.resetOffsets({ groupId: 'inbox-it', topic: messaging.names.physical(TOPIC), earliest: true });
+    await admin.resetOffsets({
+      groupId: messaging.names.group('inbox-it'),
+      topic: messaging.names.physical(TOPIC),
+      earliest: true,
+    });
     await admin.disconnect();
     // And the same event published again, as a relay restart may do.
     await messaging.publisher.publish(TOPIC, orderId, event);
