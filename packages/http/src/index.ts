@@ -5,6 +5,7 @@ export {
   InvalidCursorError,
   RequestValidationError,
 } from './errors.ts';
+export { idempotencyKeySchema, requestHash } from './idempotency.ts';
 export {
   ApiProblems,
   ApiZodBody,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestj
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiProblems,
+  idempotencyKeySchema,
   ApiZodBody,
   ApiZodQuery,
   ApiZodResponse,
@@ -15,7 +16,6 @@ import { CancelOrderUseCase } from './cancel-order.use-case.ts';
 import {
   type CancelOrder,
   cancelOrderSchema,
-  idempotencyKeySchema,
   type ListOrdersQuery,
   listOrdersQuerySchema,
   type Order,
@@ -63,7 +63,7 @@ export class OrdersController {
     description: 'unknown customer, or an Idempotency-Key reused for another request',
   })
   async create(
-    @RequestHeader('idempotency-key', new ZodPipe(idempotencyKeySchema)) key: string,
+    @RequestHeader('idempotency-key', new ZodPipe(idempotencyKeySchema('order'))) key: string,
     @Body(new ZodPipe(placeOrderSchema)) body: PlaceOrder,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Order> {

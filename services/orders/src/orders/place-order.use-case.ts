@@ -1,28 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { requestHash } from '@switchboard/http';
 import { Outbox, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
 import { DATABASE, newMeta } from '@switchboard/service';
 import { KnownCustomersRepository } from '../views/known-customers.repository.ts';
 import type { Order, PlaceOrder } from './dto/order.dto.ts';
 import { IdempotencyKeyReusedError, OrderNotFoundError, UnknownCustomerError } from './orders.errors.ts';
 import { OrdersRepository } from './orders.repository.ts';
-
-/** Canonical JSON (sorted keys), so the same request hashes the same however it was written. */
-function hashOf(value: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([k, x]) => [k, canonical(x)]),
-          )
-        : v;
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(value)))
-    .digest('hex');
-}
 
 /**
  * Places an order for a known customer and announces it with `orders.order-placed`, in one
@@ -39,16 +23,16 @@ export class PlaceOrderUseCase {
   ) {}
 
   async execute(idempotencyKey: string, input: PlaceOrder): Promise<{ order: Order; created: boolean }> {
-    const requestHash = hashOf(input);
+    const hash = requestHash(input);
     return this.db
       .transaction(async (tx) => {
         const earlier = await this.orders.byIdempotencyKey(tx, idempotencyKey);
-        if (earlier) return { order: await this.replay(tx, earlier, requestHash), created: false };
+        if (earlier) return { order: await this.replay(tx, earlier, hash), created: false };
         if (!(await this.customers.isKnown(tx, input.customerId)))
           throw new UnknownCustomerError(input.customerId);
         const orderId = randomUUID();
         const order = await this.orders.insert(tx, orderId, input);
-        if (!(await this.orders.claimIdempotencyKey(tx, idempotencyKey, requestHash, orderId))) {
+        if (!(await this.orders.claimIdempotencyKey(tx, idempotencyKey, hash, orderId))) {
           // A concurrent request with the same key won; this transaction rolls back its order.
           throw new ConcurrentRetry();
         }
@@ -70,16 +54,16 @@ export class PlaceOrderUseCase {
         if (!(error instanceof ConcurrentRetry)) throw error;
         const earlier = await this.orders.byIdempotencyKey(this.db, idempotencyKey);
         if (!earlier) throw error;
-        return { order: await this.replay(this.db, earlier, requestHash), created: false };
+        return { order: await this.replay(this.db, earlier, hash), created: false };
       });
   }
 
   private async replay(
     tx: SqlExecutor,
     earlier: { orderId: string; requestHash: string },
-    requestHash: string,
+    hash: string,
   ): Promise<Order> {
-    if (earlier.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+    if (earlier.requestHash !== hash) throw new IdempotencyKeyReusedError();
     // Inside the transaction: PGlite has one connection, so a query beside it would wait forever.
     const order = await this.orders.get(earlier.orderId, tx);
     if (!order) throw new OrderNotFoundError(earlier.orderId);

@@ -29,11 +29,6 @@ export const placeOrderSchema = z.strictObject({
 });
 export type PlaceOrder = z.output<typeof placeOrderSchema>;
 
-export const idempotencyKeySchema = z
-  .string({ message: 'is required: a unique key per order, reused when the request is retried' })
-  .min(8, 'must be at least 8 characters (a UUID is a good key)')
-  .max(200);
-
 export const cancelOrderSchema = z
   .strictObject({ reason: z.string().trim().min(1).max(500).optional() })
   .default({});
