@@ -1,15 +1,51 @@
-import { httpServerEnv, parseEnv } from '@switchboard/config';
+import { join } from 'node:path';
+import { parseEnv, type ServiceConfig, serviceConfigOf, serviceEnv } from '@switchboard/config';
 import { z } from 'zod';
 
-const schema = z.object({ ...httpServerEnv(3004) });
+const url = (name: string, protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) => URL.canParse(value) && protocols.includes(new URL(value).protocol),
+      `${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`,
+    );
 
-export interface Config {
-  readonly host: string;
-  readonly port: number;
+const schema = z.object({
+  ...serviceEnv('mailing', 3004),
+  /** The SMTP server mail is handed to (the local stack's MailDev by default). */
+  SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
+  /** Sender of every message. */
+  MAIL_FROM: z.string().min(3).default('Switchboard <no-reply@switchboard.invalid>'),
+  /** An IPP printer (ipp:// or http://) for campaign letters; unset, letters go to PRINT_SPOOL_DIR. */
+  PRINTER_URL: url('PRINTER_URL', ['ipp:', 'ipps:', 'http:', 'https:']).optional(),
+  /** Folder of the print spool, one PDF per letter (default: DATA_DIR/print-spool). */
+  PRINT_SPOOL_DIR: z.string().min(1).optional(),
+  /** Pause between two recipients of a campaign, sparing the printer and the SMTP server. */
+  CAMPAIGN_PACE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** Longest wait between two attempts to send a message the SMTP server refused or missed. */
+  MAIL_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(10).max(3_600_000).default(300_000),
+});
+
+export interface MailingConfig extends ServiceConfig {
+  readonly smtpUrl: string;
+  readonly mailFrom: string;
+  readonly printerUrl: string | undefined;
+  readonly printSpoolDir: string;
+  readonly campaignPaceMs: number;
+  readonly mailRetryMaxDelayMs: number;
 }
 
 /** Reads the service's configuration once at boot; fails naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): MailingConfig {
   const vars = parseEnv(schema, env);
-  return { host: vars.HOST, port: vars.PORT };
+  return {
+    ...serviceConfigOf('mailing', vars),
+    smtpUrl: vars.SMTP_URL,
+    mailFrom: vars.MAIL_FROM,
+    printerUrl: vars.PRINTER_URL,
+    printSpoolDir: vars.PRINT_SPOOL_DIR ?? join(vars.DATA_DIR, 'print-spool'),
+    campaignPaceMs: vars.CAMPAIGN_PACE_MS,
+    mailRetryMaxDelayMs: vars.MAIL_RETRY_MAX_DELAY_MS,
+  };
 }

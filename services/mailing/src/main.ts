@@ -1,13 +1,9 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { loadOrExit } from '@switchboard/config';
-import { createLogger, NestPinoLogger } from '@switchboard/observability';
-import { AppModule } from './app.module.ts';
-import { loadConfig } from './config.ts';
+import { startTracing } from '@switchboard/observability/tracing';
 
-const logger = createLogger('mailing');
-const config = loadOrExit(loadConfig);
-const app = await NestFactory.create(AppModule, { logger: new NestPinoLogger(logger) });
-app.enableShutdownHooks();
-await app.listen(config.port, config.host);
-logger.info({ event: 'mailing.started', url: `http://${config.host}:${config.port}` }, 'mailing.started');
+// Tracing starts before the application's modules load, so HTTP and express are instrumented.
+const tracing = startTracing({ service: 'mailing' });
+await import('reflect-metadata');
+const { runService } = await import('@switchboard/service');
+const { mailing } = await import('./mailing.service.ts');
+const { loadConfig } = await import('./config.ts');
+await runService(mailing, loadConfig, tracing);

@@ -1,0 +1,92 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiProblems,
+  idempotencyKeySchema,
+  ApiZodBody,
+  ApiZodQuery,
+  ApiZodResponse,
+  type Page,
+  RequestHeader,
+  ZodPipe,
+} from '@switchboard/http';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { CampaignNotFoundError } from './campaigns.errors.ts';
+import { CampaignsRepository } from './campaigns.repository.ts';
+import { CreateCampaignUseCase } from './create-campaign.use-case.ts';
+import {
+  type Campaign,
+  campaignPageSchema,
+  campaignSchema,
+  type CampaignSummary,
+  type CreateCampaign,
+  createCampaignSchema,
+  type ListCampaignsQuery,
+  listCampaignsQuerySchema,
+} from './dto/campaign.dto.ts';
+
+const BAD_REQUEST = { status: 400, description: 'invalid request; `errors` names each bad field' };
+const NOT_FOUND = { status: 404, description: 'no such campaign' };
+
+/** Mass mailings: a letter to the printer and a notice email for each contact of an audience. */
+@ApiTags('campaigns')
+@Controller('v1/campaigns')
+export class CampaignsController {
+  constructor(
+    private readonly create: CreateCampaignUseCase,
+    private readonly campaigns: CampaignsRepository,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Start a campaign: each contact of the audience with marketing consent gets the letter (printed) and the notice (email)',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'a unique key per campaign; resend it on retries',
+  })
+  @ApiZodBody(createCampaignSchema)
+  @ApiZodResponse(202, campaignSchema, 'the campaign, RUNNING (or as it is now, on a retry)')
+  @ApiProblems(BAD_REQUEST, {
+    status: 422,
+    description:
+      'a template does not parse or uses a field contacts do not have (`errors` names the template and the field), or an Idempotency-Key reused for another request',
+  })
+  async start(
+    @RequestHeader('idempotency-key', new ZodPipe(idempotencyKeySchema('campaign'))) key: string,
+    @Body(new ZodPipe(createCampaignSchema)) body: CreateCampaign,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Campaign> {
+    const { campaign, created } = await this.create.execute(key, body);
+    response.location(`/v1/campaigns/${campaign.id}`);
+    if (!created) response.setHeader('Idempotent-Replayed', 'true');
+    return campaign;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List campaigns in creation order, with their counts' })
+  @ApiZodQuery(listCampaignsQuerySchema)
+  @ApiZodResponse(200, campaignPageSchema, 'a page of campaigns; pass nextCursor as cursor for the next')
+  @ApiProblems(BAD_REQUEST)
+  list(
+    @Query(new ZodPipe(listCampaignsQuerySchema)) query: ListCampaignsQuery,
+  ): Promise<Page<CampaignSummary>> {
+    return this.campaigns.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'One campaign: RUNNING or COMPLETED, its counts and where each recipient is',
+  })
+  @ApiZodResponse(200, campaignSchema, 'the campaign')
+  @ApiProblems(BAD_REQUEST, NOT_FOUND)
+  async get(@Param('id', new ZodPipe(z.uuid('must be a UUID'))) id: string): Promise<Campaign> {
+    const campaign = await this.campaigns.get(id);
+    if (!campaign) throw new CampaignNotFoundError(id);
+    return campaign;
+  }
+}

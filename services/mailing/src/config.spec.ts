@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('points at the local stack by default and spools letters under DATA_DIR', () => {
+    const config = loadConfig({ DATA_DIR: '/var/lib/mailing' });
+    expect(config).toMatchObject({
+      port: 3004,
+      smtpUrl: 'smtp://127.0.0.1:1025',
+      printerUrl: undefined,
+      printSpoolDir: '/var/lib/mailing/print-spool',
+      campaignPaceMs: 0,
+      mailRetryMaxDelayMs: 300_000,
+    });
+  });
+
+  it('takes a printer and a spool folder of its own', () => {
+    const config = loadConfig({ PRINTER_URL: 'ipp://printer.example/ipp/print', PRINT_SPOOL_DIR: '/spool' });
+    expect(config).toMatchObject({ printerUrl: 'ipp://printer.example/ipp/print', printSpoolDir: '/spool' });
+  });
+
+  it('fails naming each bad variable', () => {
+    expect(() =>
+      loadConfig({ SMTP_URL: 'http://mail.example', PRINTER_URL: 'lpd://x', CAMPAIGN_PACE_MS: '-1' }),
+    ).toThrow(/SMTP_URL must be a smtp:\/\/ or smtps:\/\/ URL[\s\S]*PRINTER_URL[\s\S]*CAMPAIGN_PACE_MS/);
+  });
+});

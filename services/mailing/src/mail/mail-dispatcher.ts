@@ -1,0 +1,173 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { type Span, SpanStatusCode } from '@opentelemetry/api';
+import type { MessageKind } from '@switchboard/contracts';
+import { Outbox, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
+import { CONFIG, DATABASE, LOGGER, type Logger, newMeta } from '@switchboard/service';
+import { CampaignProgress } from '../campaigns/campaign-progress.ts';
+import type { MailingConfig } from '../config.ts';
+import { inStoredTrace } from '../tracing.ts';
+import { ExclusiveLoop } from '../work/exclusive-loop.ts';
+import { retryDelayMs } from './backoff.ts';
+import { MailTransport } from './mail-transport.ts';
+import { type MailKind, type OutgoingMail, OutgoingMailRepository } from './outgoing-mail.repository.ts';
+import { describeSendFailure, type SendFailure } from './send-failure.ts';
+
+/** Emails sent at once: the SMTP pool's connections. */
+const BATCH = 5;
+/** How often due emails are looked for when no commit woke the dispatcher. */
+const POLL_MS = 200;
+/** After an attempt that could not be recorded (the database failing): a pause, not a hot loop. */
+const UNRECORDED_PAUSE_MS = 5_000;
+/** Advisory lock key of the dispatcher (one per database sends; see ExclusiveLoop). */
+const DISPATCHER_LOCK = 7_243_101;
+/** How long shutdown waits for deliveries in progress before ending them. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+const SPAN_NAMES: Readonly<Record<MailKind, string>> = {
+  BOOKING_CONFIRMATION: 'send booking-confirmation',
+  INVOICE: 'send invoice',
+  CAMPAIGN_NOTICE: 'send campaign-notice',
+};
+
+/**
+ * Sends the emails of the outgoing_mail table: polls for due ones (and is woken by the commits that
+ * queue them), hands each to the SMTP server in a span continuing the trace that asked for it,
+ * then — in one transaction — marks it SENT and publishes `mailing.message-sent` (and advances a
+ * notice's campaign recipient). A failed attempt is retried with exponential backoff and jitter,
+ * without end unless the server refused the message for good. One process per database sends
+ * (ExclusiveLoop); a process that dies mid-send leaves the email due, and the next one sends it
+ * again with the same Message-ID.
+ */
+@Injectable()
+export class MailDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly loop: ExclusiveLoop;
+  private readonly aborts = new AbortController();
+
+  constructor(
+    @Inject(DATABASE) private readonly db: SqlDatabase,
+    @Inject(CONFIG) private readonly config: MailingConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly mails: OutgoingMailRepository,
+    private readonly transport: MailTransport,
+    private readonly outbox: Outbox,
+    private readonly campaigns: CampaignProgress,
+  ) {
+    this.loop = new ExclusiveLoop(db, DISPATCHER_LOCK, (error) =>
+      this.logger.error({ event: 'mailing.dispatcher.failed', err: error }, 'mailing.dispatcher.failed'),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start((session) => this.pass(session));
+  }
+
+  /** Stops before the database closes: finishes the emails in flight, then closes the SMTP pool. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const grace = setTimeout(() => this.aborts.abort(), SHUTDOWN_GRACE_MS);
+    try {
+      await this.loop.stop();
+    } finally {
+      clearTimeout(grace);
+      this.transport.close(true);
+    }
+  }
+
+  /** Looks for due emails now (after a commit that queued or released some). */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** Sends the due emails, up to a batch, at once; each settles before the next pass or shutdown. */
+  private async pass(session: SqlExecutor): Promise<void> {
+    const due = await this.mails.due(session, BATCH);
+    const results = await Promise.allSettled(due.map((mail) => this.send(mail)));
+    let unrecorded = 0;
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') return;
+      unrecorded += 1;
+      // Still due: tried again after the pause (sent again, if only the record failed).
+      this.logger.error(
+        { event: 'mailing.mail.unrecorded', messageId: due[i]?.id, err: result.reason },
+        'mailing.mail.unrecorded',
+      );
+    });
+    if (unrecorded > 0) await this.loop.sleeper.sleep(UNRECORDED_PAUSE_MS);
+    else if (due.length < BATCH) await this.loop.sleeper.sleep(POLL_MS, { wakeable: true });
+  }
+
+  private send(mail: OutgoingMail): Promise<void> {
+    const attributes = {
+      'mailing.message.id': mail.id,
+      'mailing.message.kind': mail.kind,
+      'mailing.message.attempt': mail.attempts + 1,
+      ...(mail.campaignId ? { 'mailing.campaign.id': mail.campaignId } : {}),
+    };
+    return inStoredTrace(SPAN_NAMES[mail.kind], mail.trace, attributes, async (span) => {
+      try {
+        await this.transport.send(mail, this.aborts.signal);
+      } catch (error) {
+        await this.failed(mail, describeSendFailure(error), span);
+        return;
+      }
+      await this.sent(mail);
+    });
+  }
+
+  private async sent(mail: OutgoingMail): Promise<void> {
+    const published = await this.db.transaction(async (tx) => {
+      const sentAt = await this.mails.markSent(tx, mail.id);
+      if (!sentAt) return false;
+      await this.outbox.enqueue(tx, 'mailing.message-sent.v1', mail.id, {
+        meta: newMeta('mailing', { correlationId: mail.correlationId, causationId: mail.causationId }),
+        messageId: mail.id,
+        customerId: mail.customerId,
+        kind: mail.kind satisfies MessageKind,
+        channel: 'EMAIL',
+        subject: mail.eventSubject,
+        relatedId: mail.relatedId,
+        sentAt: sentAt.getTime(),
+      });
+      if (mail.kind === 'CAMPAIGN_NOTICE' && mail.campaignId) {
+        await this.campaigns.move(tx, mail.campaignId, mail.customerId, ['PRINTED'], 'NOTICE_SENT');
+      }
+      return true;
+    });
+    if (published) {
+      this.logger.info(
+        { event: 'mailing.mail.sent', messageId: mail.id, kind: mail.kind, attempts: mail.attempts + 1 },
+        'mailing.mail.sent',
+      );
+    }
+  }
+
+  private async failed(mail: OutgoingMail, failure: SendFailure, span: Span): Promise<void> {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: failure.reason });
+    const attempt = mail.attempts + 1;
+    const fields = { messageId: mail.id, kind: mail.kind, attempt, reason: failure.reason };
+    if (failure.permanent) {
+      await this.db.transaction(async (tx) => {
+        if (!(await this.mails.markFailed(tx, mail.id, failure.reason))) return;
+        if (mail.kind === 'CAMPAIGN_NOTICE' && mail.campaignId) {
+          await this.campaigns.move(
+            tx,
+            mail.campaignId,
+            mail.customerId,
+            ['PRINTED'],
+            'FAILED',
+            failure.reason,
+          );
+        }
+      });
+      this.logger.error({ event: 'mailing.mail.rejected', ...fields }, 'mailing.mail.rejected');
+      return;
+    }
+    const delayMs = retryDelayMs(attempt, this.config.mailRetryMaxDelayMs);
+    await this.mails.retryLater(mail.id, failure.reason, delayMs);
+    this.logger.warn({ event: 'mailing.mail.retrying', ...fields, delayMs }, 'mailing.mail.retrying');
+  }
+}

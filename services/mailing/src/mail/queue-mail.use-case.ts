@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
+import type { BridgeReserved, EventMeta, InvoiceIssued } from '@switchboard/contracts';
+import { injectTraceContext, type SqlExecutor } from '@switchboard/messaging';
+import { ContactsRepository } from '../contacts/contacts.repository.ts';
+import { MailDispatcher } from './mail-dispatcher.ts';
+import { bookingConfirmation, invoiceEmail, type MailContent } from './messages.ts';
+import { type MailKind, OutgoingMailRepository } from './outgoing-mail.repository.ts';
+
+/**
+ * Queues the emails other services' events ask for — a booking confirmation per reservation, an
+ * invoice email per invoice — in the handler's transaction. An email is queued once per
+ * reservation or invoice, however often (and with whatever event id) its event arrives; for a
+ * contact mailing does not know yet, it waits for crm's event about the contact.
+ */
+@Injectable()
+export class QueueMailUseCase {
+  constructor(
+    private readonly contacts: ContactsRepository,
+    private readonly mails: OutgoingMailRepository,
+    private readonly dispatcher: MailDispatcher,
+  ) {}
+
+  bookingConfirmation(tx: SqlExecutor, event: BridgeReserved, trace: Context): Promise<void> {
+    return this.queue(tx, {
+      dedupeKey: `booking:${event.reservationId}`,
+      kind: 'BOOKING_CONFIRMATION',
+      customerId: event.customerId,
+      relatedId: event.orderId,
+      content: bookingConfirmation(event),
+      cause: event.meta,
+      trace,
+    });
+  }
+
+  invoice(tx: SqlExecutor, event: InvoiceIssued, trace: Context): Promise<void> {
+    return this.queue(tx, {
+      dedupeKey: `invoice:${event.invoiceId}`,
+      kind: 'INVOICE',
+      customerId: event.customerId,
+      relatedId: event.invoiceId,
+      content: invoiceEmail(event),
+      cause: event.meta,
+      trace,
+    });
+  }
+
+  private async queue(
+    tx: SqlExecutor,
+    mail: {
+      dedupeKey: string;
+      kind: MailKind;
+      customerId: string;
+      relatedId: string;
+      content: MailContent;
+      cause: EventMeta;
+      trace: Context;
+    },
+  ): Promise<void> {
+    const contact = await this.contacts.get(mail.customerId, tx);
+    const carrier: Record<string, string> = {};
+    injectTraceContext(carrier, mail.trace);
+    const queued = await this.mails.insert(tx, {
+      dedupeKey: mail.dedupeKey,
+      kind: mail.kind,
+      customerId: mail.customerId,
+      relatedId: mail.relatedId,
+      to: contact?.email,
+      content: mail.content,
+      // Booking and invoice subjects name a date, a number and a period: no personal data.
+      eventSubject: mail.content.subject,
+      trace: carrier,
+      correlationId: mail.cause.correlationId,
+      causationId: mail.cause.eventId,
+    });
+    if (queued && contact) tx.afterCommit?.(() => this.dispatcher.wake());
+  }
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { createConnection, createServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { CustomerSegment, EventOf } from '@switchboard/contracts';
+import { stackEndpoints, testMeta, type TestService, waitFor } from '@switchboard/testing';
+import { loadConfig } from '../src/config.ts';
+
+/** mailing's own settings for a test: the stack's SMTP server and the test's spool folder. */
+export function mailingConfig(
+  printSpoolDir: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const defaults = loadConfig({});
+  return {
+    smtpUrl: stackEndpoints().smtpUrl,
+    mailFrom: defaults.mailFrom,
+    printerUrl: undefined,
+    printSpoolDir,
+    campaignPaceMs: 0,
+    mailRetryMaxDelayMs: 2_000,
+    ...overrides,
+  };
+}
+
+/** An address no other test (MailDev is shared) writes to. */
+export const uniqueEmail = (what: string): string =>
+  `${what}-${randomUUID().slice(0, 8)}@mailing-test.example`;
+
+/** crm.customer-registered for a new customer, as crm would publish it. */
+export function customerRegistered(
+  fields: {
+    customerId?: string;
+    name?: string;
+    email?: string;
+    segment?: CustomerSegment;
+    country?: string;
+    marketingConsent?: boolean;
+    occurredAt?: number;
+  } = {},
+): EventOf<'crm.customer-registered.v1'> {
+  const meta = testMeta('crm');
+  return {
+    meta: fields.occurredAt === undefined ? meta : { ...meta, occurredAt: fields.occurredAt },
+    customerId: fields.customerId ?? randomUUID(),
+    name: fields.name ?? 'Muster GmbH',
+    email: fields.email ?? uniqueEmail('customer'),
+    phone: null,
+    address: {
+      street: 'Hauptstr. 1',
+      postalCode: '10115',
+      city: 'Berlin',
+      region: null,
+      country: fields.country ?? 'DE',
+    },
+    segment: fields.segment ?? 'SMALL_BUSINESS',
+    marketingConsent: fields.marketingConsent ?? true,
+  };
+}
+
+/** One row of a query on the service's own database (a test's view behind the API). */
+export async function rowOf<T>(
+  service: TestService,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T | undefined> {
+  const { rows } = await service.running.database.db.query<T>(sql, params);
+  return rows[0];
+}
+
+/** Waits until the service handled (or skipped as a repeat) every one of these events. */
+export function handled(service: TestService, ...eventIds: string[]): Promise<true> {
+  return waitFor(
+    async () => {
+      const row = await rowOf<{ n: number }>(
+        service,
+        'SELECT count(*)::int AS n FROM messaging_inbox WHERE event_id = ANY($1::uuid[])',
+        [eventIds],
+      );
+      return row?.n === eventIds.length ? true : undefined;
+    },
+    { description: `mailing to handle ${eventIds.length} event(s)`, timeoutMs: 30_000 },
+  );
+}
+
+/** Waits until every event the service committed has been published. */
+export function drained(service: TestService): Promise<true> {
+  return waitFor(
+    async () => {
+      const row = await rowOf<{ n: number }>(service, 'SELECT count(*)::int AS n FROM messaging_outbox');
+      return row?.n === 0 ? true : undefined;
+    },
+    { description: 'the outbox to be published' },
+  );
+}
+
+/**
+ * A TCP proxy in front of an SMTP server that answers its first `refusals` connections with
+ * `421 try later` and hangs up, then passes connections through: an SMTP server that is down for
+ * a while.
+ */
+export async function flakySmtpServer(
+  target: string,
+  refusals: number,
+): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  const upstream = new URL(target);
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    connections += 1;
+    if (connections <= refusals) {
+      client.end('421 4.3.2 try later\r\n');
+      return;
+    }
+    const server = createConnection({ host: upstream.hostname, port: Number(upstream.port || 25) });
+    sockets.add(server);
+    server.on('close', () => sockets.delete(server));
+    server.on('error', () => client.destroy());
+    client.pipe(server).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
