@@ -178,10 +178,10 @@ describe('booking a conference across crm, orders and conference-bridge', () => 
       expect(status).toBe(202);
     }
     const completed = await system.topics.read('conference.call-completed.v1', (es) =>
-      es.some((e) => e.callId === callId),
+      es.some((e) => e.bridgeCallId === callId),
     );
-    expect(completed.filter((e) => e.callId === callId)).toHaveLength(1);
-    expect(completed.find((e) => e.callId === callId)).toMatchObject({ customerId, orderId });
+    expect(completed.filter((e) => e.bridgeCallId === callId)).toHaveLength(1);
+    expect(completed.find((e) => e.bridgeCallId === callId)).toMatchObject({ customerId, orderId });
   });
 
   it('answers an invalid booking with 400 problem+json and publishes nothing', async () => {

@@ -60,6 +60,7 @@ function callCompleted(customerId: string, startedAt: number): EventOf<'conferen
   return {
     meta: testMeta('conference-bridge'),
     callId: randomUUID(),
+    bridgeCallId: null,
     customerId,
     orderId: null,
     reservationId: null,

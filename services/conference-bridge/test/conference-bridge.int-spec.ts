@@ -157,10 +157,12 @@ describe('conference-bridge', () => {
     expect(unknown.status).toBe(422);
 
     const completed = await topics.read('conference.call-completed.v1', (es) =>
-      es.some((e) => e.callId === callId),
+      es.some((e) => e.bridgeCallId === callId),
     );
-    const mine = completed.filter((e) => e.callId === callId);
+    const mine = completed.filter((e) => e.bridgeCallId === callId);
     expect(mine).toHaveLength(1);
+    // Downstream ids are UUIDs: the bridge's own id travels beside the one made from it.
+    expect(mine[0]?.callId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(mine[0]).toMatchObject({
       customerId,
       orderId,
@@ -207,7 +209,8 @@ describe('conference-bridge', () => {
       });
     const first = await upload();
     expect(first.status).toBe(200);
-    expect(await first.json()).toMatchObject({ calls: [{ callId, status: 'COMPLETED' }], problems: [] });
+    const imported = (await first.json()) as { calls: { callId: string; eventCallId: string }[] };
+    expect(imported).toMatchObject({ calls: [{ callId, status: 'COMPLETED' }], problems: [] });
     expect((await upload()).status).toBe(200);
     const bad = await fetch(`${service.url}/v1/calls/cdr`, {
       method: 'POST',
@@ -218,10 +221,11 @@ describe('conference-bridge', () => {
     expect(((await bad.json()) as { problems: { line: number }[] }).problems[0]?.line).toBe(1);
 
     const completed = await topics.read('conference.call-completed.v1', (es) =>
-      es.some((e) => e.callId === callId),
+      es.some((e) => e.bridgeCallId === callId),
     );
-    const mine = completed.filter((e) => e.callId === callId);
+    const mine = completed.filter((e) => e.bridgeCallId === callId);
     expect(mine).toHaveLength(1);
+    expect(mine[0]?.callId).toBe(imported.calls[0]?.eventCallId);
     expect(mine[0]?.participants.map((p) => [p.participantId, p.tollFree])).toEqual([
       ['a', true],
       ['b', false],

@@ -612,6 +612,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
         "doc": "The call; the Kafka key of this topic."
       },
       {
+        "name": "bridgeCallId",
+        "type": [
+          "null",
+          "string"
+        ],
+        "default": null,
+        "doc": "The bridge's own id of the call, as it reported it (callId is made from it when it is not a UUID)."
+      },
+      {
         "name": "customerId",
         "type": {
           "type": "string",

@@ -73,6 +73,8 @@ export interface CallCompleted {
   readonly meta: EventMeta;
   /** The call; the Kafka key of this topic. (UUID) */
   readonly callId: string;
+  /** The bridge's own id of the call, as it reported it (callId is made from it when it is not a UUID). */
+  readonly bridgeCallId: null | string;
   /** The customer the call is billed to. (UUID) */
   readonly customerId: string;
   /** The order the call was booked with, when known. */

@@ -6,9 +6,13 @@ import { assembleCall } from './call-assembly.ts';
 import type { CallEvent } from './call-events.ts';
 import { CallCompletedError, UnknownAccessCodeError } from './calls.errors.ts';
 import { CallsRepository } from './calls.repository.ts';
+import { eventCallId } from './event-call-id.ts';
 
 export interface CallActivityResult {
+  /** The bridge's own id of the call, as reported. */
   readonly callId: string;
+  /** Its id in conference.call-completed, billing's invoices and traces (a UUID). */
+  readonly eventCallId: string;
   readonly status: 'OPEN' | 'COMPLETED';
   /** Events of this request seen before (same event id), and so ignored. */
   readonly duplicates: number;
@@ -30,6 +34,7 @@ export class RecordCallActivityUseCase {
   ) {}
 
   async execute(callId: string, events: readonly CallEvent[]): Promise<CallActivityResult> {
+    const published = eventCallId(callId);
     return this.db.transaction(async (tx) => {
       const status = await this.calls.open(tx, callId);
       for (const event of events) {
@@ -40,17 +45,18 @@ export class RecordCallActivityUseCase {
       const duplicates = events.length - added;
       if (status === 'COMPLETED') {
         if (added > 0) throw new CallCompletedError(callId);
-        return { callId, status, duplicates };
+        return { callId, eventCallId: published, status, duplicates };
       }
       const assembly = assembleCall(await this.calls.events(tx, callId));
-      if (!assembly.complete) return { callId, status: 'OPEN', duplicates };
+      if (!assembly.complete) return { callId, eventCallId: published, status: 'OPEN', duplicates };
       const { call } = assembly;
       const reservation = await this.reservations.byAccessCode(tx, call.accessCode);
       if (!reservation) throw new UnknownAccessCodeError();
       await this.calls.complete(tx, callId, reservation.id);
-      await this.outbox.enqueue(tx, 'conference.call-completed.v1', callId, {
+      await this.outbox.enqueue(tx, 'conference.call-completed.v1', published, {
         meta: newMeta('conference-bridge', { correlationId: reservation.correlationId }),
-        callId,
+        callId: published,
+        bridgeCallId: callId,
         customerId: reservation.customerId,
         orderId: reservation.orderId,
         reservationId: reservation.id,
@@ -60,7 +66,7 @@ export class RecordCallActivityUseCase {
         participants: call.participants.map((p) => ({ ...p })),
         recordingSeconds: call.recordingSeconds,
       });
-      return { callId, status: 'COMPLETED', duplicates };
+      return { callId, eventCallId: published, status: 'COMPLETED', duplicates };
     });
   }
 }
