@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { TopicName } from '@switchboard/contracts';
-import { EventConsumer, type EventHandler, type RetryPolicy } from './consumer.ts';
+import { type ConsumerOptions, EventConsumer, type EventHandler, type RetryPolicy } from './consumer.ts';
 import { Inbox } from './inbox.ts';
 import { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
 import { Outbox, OutboxRelay } from './outbox.ts';
@@ -31,6 +31,8 @@ export interface MessagingModuleOptions extends MessagingOptions {
   readonly database?: SqlDatabase;
   readonly retry?: Partial<RetryPolicy>;
   readonly partitionsConsumedConcurrently?: number;
+  /** Told of each record the consumer parks in a dead-letter topic (to log it). */
+  readonly onDeadLetter?: ConsumerOptions['onDeadLetter'];
 }
 
 /** Injection tokens of the options and of the wired `Messaging` parts. */
@@ -70,6 +72,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
         metrics: messaging.metrics,
         retry: options.retry,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        onDeadLetter: options.onDeadLetter,
       });
       this.consumer.onCrash((error, restarting) => {
         if (!restarting) this.status.consumerFailed(error);

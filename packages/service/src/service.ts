@@ -6,6 +6,7 @@ import { migrate, openDatabase, type OpenDatabase } from '@switchboard/database'
 import { createServiceApp } from '@switchboard/http';
 import {
   type EventHandler,
+  HEADERS,
   MESSAGING,
   type Messaging,
   messagingChecks,
@@ -102,6 +103,24 @@ class ServiceModule {
           database: database.db,
           metrics: metrics.messaging,
           ...(retry ? { retry } : {}),
+          // Logged once, here, where the bus gives the record up. The error's message stays in the
+          // dead letter's headers (`pnpm dlq list`): it may quote the data that failed.
+          onDeadLetter: (record, error) => {
+            const header = (name: string) => record.headers?.[name]?.toString();
+            logger.error(
+              {
+                event: 'messaging.event.dead-lettered',
+                deadLetterTopic: record.topic,
+                originalTopic: header(HEADERS.originalTopic),
+                partition: header(HEADERS.originalPartition),
+                offset: header(HEADERS.originalOffset),
+                key: record.key,
+                errorClass: error.name,
+                attempts: header(HEADERS.attempts),
+              },
+              'messaging.event.dead-lettered',
+            );
+          },
         }),
         HealthModule.forRootAsync({
           inject: [MESSAGING, MessagingStatus],
