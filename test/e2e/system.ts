@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TopicName } from '@switchboard/contracts';
 import { createTestTopics, stackEndpoints, type TestTopics, waitFor } from '@switchboard/testing';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,6 +34,18 @@ export interface System {
   ): Promise<Answer>;
   /** Kills a service at once (SIGKILL): no draining, no goodbye. */
   kill(name: ServiceName): Promise<void>;
+  /** Stops a service as a deployment does (SIGTERM): it finishes what it holds and leaves its group. */
+  shutdown(name: ServiceName): Promise<void>;
+  /**
+   * Waits until a service has handled every record on these topics so far: its consumer group's
+   * committed offsets reach each partition's end.
+   */
+  caughtUp(name: ServiceName, topics: readonly TopicName[]): Promise<void>;
+  /**
+   * Moves a stopped service's consumer group back to the start of these topics, so that, once
+   * restarted, it is delivered every record again — as after a lost offset commit.
+   */
+  rewind(name: ServiceName, topics: readonly TopicName[]): Promise<void>;
   /** Starts a stopped service again on the same port and data folder, and waits until it is ready. */
   restart(name: ServiceName): Promise<void>;
   /** Its output so far. */
@@ -131,6 +144,70 @@ export async function startSystem(
       if (!child) return;
       child.kill('SIGKILL');
       await exited(child);
+    },
+    async shutdown(name) {
+      const child = children.get(name);
+      if (!child) return;
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+    async caughtUp(name, logical) {
+      const { kafka, names } = topics.messaging;
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await waitFor(
+          async () => {
+            const physical = logical.map((t) => names.physical(t));
+            const committed = await admin.fetchOffsets({ groupId: names.group(name), topics: physical });
+            for (const topic of physical) {
+              const ends = await admin.fetchTopicOffsets(topic);
+              const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+              const behind = ends.some(
+                (end) =>
+                  end.high !== end.low &&
+                  Number(done.find((p) => p.partition === end.partition)?.offset ?? -1) < Number(end.high),
+              );
+              if (behind) return undefined;
+            }
+            return true;
+          },
+          { description: `${name} to handle every record of ${logical.join(', ')}`, timeoutMs: 60_000 },
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async rewind(name, logical) {
+      // One member that joins the group and commits each partition's first offset: kafkajs's
+      // admin.resetOffsets joins once per topic and waits out a fetch each time.
+      const { kafka, names } = topics.messaging;
+      const physical = logical.map((t) => names.physical(t));
+      const admin = kafka.admin();
+      await admin.connect();
+      const starts = (
+        await Promise.all(
+          physical.map(async (topic) =>
+            (await admin.fetchTopicOffsets(topic)).map((p) => ({
+              topic,
+              partition: p.partition,
+              offset: p.low,
+            })),
+          ),
+        )
+      ).flat();
+      await admin.disconnect();
+      const member = kafka.consumer({ groupId: names.group(name), maxWaitTimeInMs: 100 });
+      await member.connect();
+      try {
+        await member.subscribe({ topics: physical, fromBeginning: true });
+        const joined = new Promise<void>((done) => member.on(member.events.GROUP_JOIN, () => done()));
+        await member.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => {} });
+        await joined;
+        await member.commitOffsets(starts);
+      } finally {
+        await member.disconnect();
+      }
     },
     async restart(name) {
       launch(name);

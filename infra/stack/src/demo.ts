@@ -1,24 +1,42 @@
 #!/usr/bin/env node
 /**
- * `pnpm demo`: the booking flow on the running system — a customer with a contract in crm, a
- * conference booked in orders, reserved by conference-bridge — then where to find its trace.
+ * `pnpm demo`: the whole business on the running system — a customer with a contract in crm, a
+ * conference booked in orders and reserved by conference-bridge, the confirmation email, a call
+ * rated by billing and shown in crm, the period closed into an invoice emailed with its PDF, and
+ * a campaign printed and announced by mailing — then where to look.
  */
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { resolveEndpoints } from './endpoints.ts';
 
-const CRM = process.env.CRM_URL ?? 'http://127.0.0.1:3005';
-const ORDERS = process.env.ORDERS_URL ?? 'http://127.0.0.1:3001';
+const url = (name: string, port: number): string =>
+  process.env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${port}`;
+const CRM = url('crm', 3005);
+const ORDERS = url('orders', 3001);
+const BRIDGE = url('bridge', 3003);
+const BILLING = url('billing', 3002);
+const MAILING = url('mailing', 3004);
+const MINUTE = 60_000;
 const print = (line: string): void => console.log(line);
 
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
+type Body = Record<string, unknown>;
+
+async function call(method: string, target: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(target, {
     method,
     headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Body };
+}
+
+async function expectStatus(status: number, answer: Promise<{ status: number; body: Body }>, what: string) {
+  const { status: got, body } = await answer;
+  if (got !== status) throw new Error(`${what} answered ${got}: ${JSON.stringify(body)}`);
+  return body;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 60): Promise<T> {
@@ -31,28 +49,104 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, secon
   }
 }
 
-async function main(): Promise<void> {
-  const customer = await call('POST', `${CRM}/v1/customers`, {
-    name: 'Demo Konferenz GmbH',
-    email: `demo-${randomUUID().slice(0, 8)}@example.com`,
-    phone: '+49 30 1234567',
-    address: { street: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
-    segment: 'SMALL_BUSINESS',
-  });
-  if (customer.status !== 201)
-    throw new Error(`crm answered ${customer.status}: ${JSON.stringify(customer.body)}`);
-  const customerId = String(customer.body.id);
-  print(`1. crm registered customer ${customerId}`);
+const euros = (money: unknown): string => {
+  const { amountMinor, currency } = money as { amountMinor: number; currency: string };
+  return `${currency} ${(amountMinor / 100).toFixed(2)}`;
+};
 
-  const contract = await call('PUT', `${CRM}/v1/customers/${customerId}/contract`, {
-    currency: 'EUR',
-    perParticipantMinute: 12,
-    tollFreeSurchargePerMinute: 5,
-    recordingPerMinute: 2,
-    minimumChargePerCall: 100,
-  });
+async function register(name: string, segment: string, country: string, marketingConsent: boolean) {
+  const email = `demo-${randomUUID().slice(0, 8)}@example.com`;
+  const body = await expectStatus(
+    201,
+    call('POST', `${CRM}/v1/customers`, {
+      name,
+      email,
+      phone: '+49 30 1234567',
+      address: { street: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country },
+      segment,
+      marketingConsent,
+    }),
+    'crm',
+  );
+  return { id: String(body.id), email };
+}
+
+async function mailTo(address: string): Promise<{ subject: string; attachments?: unknown[] }[]> {
+  const response = await fetch(`${resolveEndpoints().mailApiUrl}/email`).catch(() => undefined);
+  if (!response?.ok) return [];
+  const all = (await response.json()) as {
+    subject: string;
+    to: { address: string }[];
+    attachments?: unknown[];
+  }[];
+  return all.filter((m) => m.to.some((to) => to.address === address));
+}
+
+async function traceOf(service: string, key: string): Promise<string | undefined> {
+  const { jaegerQueryUrl } = resolveEndpoints();
+  const search = `${jaegerQueryUrl}/api/traces?service=${service}&tags=${encodeURIComponent(
+    JSON.stringify({ 'messaging.kafka.message.key': key }),
+  )}`;
+  return until(
+    'the trace to reach Jaeger',
+    async () => {
+      const response = await fetch(search).catch(() => undefined);
+      if (!response?.ok) return undefined;
+      const { data } = (await response.json()) as { data: { traceID: string }[] };
+      return data[0] ? `${jaegerQueryUrl}/api/traces/${data[0].traceID}` : undefined;
+    },
+    30,
+  ).catch(() => search);
+}
+
+async function callEvents(accessCode: string, startedAt: number): Promise<void> {
+  // Two participants (one toll-free) and a recording: 11 + 4 participant-minutes, 3 recording minutes.
+  const events = [
+    { type: 'CALL_STARTED', at: 0, accessCode },
+    { type: 'PARTICIPANT_JOINED', at: 0, participantId: 'host', callerNumber: '+49 30 1111111' },
+    { type: 'PARTICIPANT_JOINED', at: MINUTE, participantId: 'guest', tollFree: true },
+    { type: 'RECORDING_STARTED', at: MINUTE },
+    { type: 'RECORDING_STOPPED', at: 3 * MINUTE + 5000 },
+    { type: 'PARTICIPANT_LEFT', at: 5 * MINUTE, participantId: 'guest' },
+    { type: 'PARTICIPANT_LEFT', at: 10 * MINUTE + 1000, participantId: 'host' },
+    { type: 'CALL_ENDED', at: 11 * MINUTE },
+  ];
+  const callId = `demo-call-${randomUUID()}`;
+  for (const [i, { at, ...event }] of events.entries()) {
+    await expectStatus(
+      202,
+      call('POST', `${BRIDGE}/v1/calls/${callId}/events`, {
+        ...event,
+        eventId: `demo-${i}`,
+        at: new Date(startedAt + at).toISOString(),
+      }),
+      'conference-bridge',
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const customer = await register('Demo Konferenz GmbH', 'SMALL_BUSINESS', 'DE', false);
+  print(`1. crm registered customer ${customer.id} (${customer.email})`);
+
+  // Effective from the start of the month (or two hours ago, early on the 1st): the call below falls in it.
+  const monthStart = new Date();
+  monthStart.setUTCDate(1);
+  monthStart.setUTCHours(0, 0, 0, 0);
+  const contract = await expectStatus(
+    200,
+    call('PUT', `${CRM}/v1/customers/${customer.id}/contract`, {
+      currency: 'EUR',
+      perParticipantMinute: 12,
+      tollFreeSurchargePerMinute: 5,
+      recordingPerMinute: 2,
+      minimumChargePerCall: 100,
+      effectiveFrom: new Date(Math.min(monthStart.getTime(), Date.now() - 2 * 60 * MINUTE)).toISOString(),
+    }),
+    'crm',
+  );
   print(
-    `2. crm set contract rates version ${String(contract.body.version)} (EUR 0.12 per participant-minute)`,
+    `2. crm set contract rates version ${String(contract.version)}: EUR 0.12 per participant-minute, 0.05 toll-free, 0.02 recording, minimum 1.00`,
   );
 
   const startsAt = new Date(Date.now() + 86_400_000);
@@ -64,7 +158,7 @@ async function main(): Promise<void> {
       'POST',
       `${ORDERS}/v1/orders`,
       {
-        customerId,
+        customerId: customer.id,
         title: 'Demo: quarterly review',
         startsAt: startsAt.toISOString(),
         durationMinutes: 60,
@@ -86,25 +180,105 @@ async function main(): Promise<void> {
     return now.body.status === 'PENDING' ? undefined : now.body;
   });
   print(`4. order ${orderId} is ${String(settled.status)}`);
-  if (settled.dialIn) print(`   dial-in ${JSON.stringify(settled.dialIn)}`);
-  if (settled.rejection) print(`   rejected: ${JSON.stringify(settled.rejection)}`);
+  if (!settled.dialIn) throw new Error(`the bridge did not reserve it: ${JSON.stringify(settled.rejection)}`);
+  const { number, accessCode } = settled.dialIn as { number: string; accessCode: string };
+  print(`   dial-in ${number}, access code ${accessCode}`);
 
-  const { jaegerQueryUrl } = resolveEndpoints();
-  const search = `${jaegerQueryUrl}/api/traces?service=orders&tags=${encodeURIComponent(
-    JSON.stringify({ 'messaging.kafka.message.key': orderId }),
-  )}`;
-  const traceId = await until(
-    'the trace to reach Jaeger',
-    async () => {
-      const response = await fetch(search).catch(() => undefined);
-      if (!response?.ok) return undefined;
-      const { data } = (await response.json()) as { data: { traceID: string }[] };
-      return data[0]?.traceID;
-    },
-    30,
-  ).catch(() => undefined);
-  print('5. its trace in Jaeger:');
-  print(traceId ? `   ${jaegerQueryUrl}/api/traces/${traceId}` : `   search: ${search}`);
+  const confirmation = await until('the confirmation email', async () => (await mailTo(customer.email))[0]);
+  print(`5. mailing emailed the confirmation: "${confirmation.subject}"`);
+
+  const callStart = Date.now() - 40 * MINUTE;
+  await callEvents(accessCode, callStart);
+  const invoice = await until('billing to rate the call', async () => {
+    const { body } = await call('GET', `${BILLING}/v1/invoices?customerId=${customer.id}&status=OPEN`);
+    return (body.items as Body[] | undefined)?.[0];
+  });
+  print(
+    `6. the bridge reported the call; billing rated it at ${euros(invoice.total)}: (11 + 4) participant-minutes × 0.12 + 4 toll-free × 0.05 + 3 recording × 0.02`,
+  );
+  const profile = await until('crm to show the charges', async () => {
+    const { body } = await call('GET', `${CRM}/v1/customers/${customer.id}`);
+    return (body.billing as Body | null)?.currentPeriod as Body | undefined;
+  });
+  print(
+    `7. crm shows period ${String(profile.period)}: ${euros(profile.chargesToDate)} for ${String(profile.callCount)} call(s)`,
+  );
+
+  const period = String(invoice.period);
+  const closed = await expectStatus(
+    200,
+    call('POST', `${BILLING}/v1/billing-periods/${period}/close`),
+    'billing',
+  );
+  const issued = (closed.invoices as Body[]).find((i) => i.customerId === customer.id) ?? invoice;
+  print(
+    `8. billing closed ${period}: invoice ${String(issued.number)} for ${euros(issued.total)}, due ${String(issued.dueDate)}`,
+  );
+  print(`   PDF: ${BILLING}/v1/invoices/${String(issued.id)}/pdf`);
+  const invoiceMail = await until('the invoice email', async () =>
+    (await mailTo(customer.email)).find((m) => (m.attachments ?? []).length > 0),
+  );
+  print(`9. mailing emailed the invoice with its PDF: "${invoiceMail.subject}"`);
+
+  const audience = await Promise.all([
+    register('Demo Amt Nord', 'PUBLIC_SECTOR', 'LU', true),
+    register('Demo Amt Süd', 'PUBLIC_SECTOR', 'LU', true),
+    register('Demo Amt West', 'PUBLIC_SECTOR', 'LU', false),
+  ]);
+  // mailing learns the contacts from crm's events; a campaign's audience is who it knows then.
+  for (const { id } of audience) {
+    await until('mailing to learn the new contacts', async () =>
+      (await call('GET', `${MAILING}/v1/contacts/${id}`)).status === 200 ? true : undefined,
+    );
+  }
+  const delivery = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+  const campaign = await expectStatus(
+    202,
+    call(
+      'POST',
+      `${MAILING}/v1/campaigns`,
+      {
+        name: 'Demo: new conference rates',
+        letter: {
+          template:
+            'Dear {{customer.name}},\n\nfrom next month your conferences in {{customer.address.city}} cost less. Details enclosed.\n\nYour Switchboard team',
+        },
+        notice: {
+          subject: 'A letter is on its way to {{customer.name}}',
+          template:
+            'Hello {{customer.name}}, a letter about "{{campaign.name}}" will arrive around {{campaign.expectedDeliveryDate}}.',
+        },
+        audience: { segments: ['PUBLIC_SECTOR'], countries: ['LU'] },
+        expectedDeliveryDate: delivery,
+      },
+      { 'Idempotency-Key': randomUUID() },
+    ),
+    'mailing',
+  );
+  const campaignId = String(campaign.id);
+  const done = await until('the campaign to complete', async () => {
+    const { body } = await call('GET', `${MAILING}/v1/campaigns/${campaignId}`);
+    return body.status === 'COMPLETED' ? body : undefined;
+  });
+  const counts = done.counts as Record<string, number>;
+  print(
+    `10. campaign ${campaignId} COMPLETED: ${counts.recipients} recipient(s) in PUBLIC_SECTOR/LU (this run's ${audience.length}, one without consent, and earlier runs'), ${counts.lettersPrinted} letter(s) printed, ${counts.noticesSent} notice(s) sent, ${counts.skippedNoConsent} skipped without consent, ${counts.failed} failed`,
+  );
+
+  const root = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+  print('Where to look:');
+  print(`   mail (confirmation, invoice, notices): ${resolveEndpoints().mailApiUrl}`);
+  print(
+    `   print spool (one PDF per letter):      ${resolve(root, 'services/mailing', process.env.PRINT_SPOOL_DIR ?? '.data/mailing/print-spool', campaignId)}`,
+  );
+  print(`   booking trace (orders → bridge → confirmation email): ${await traceOf('orders', orderId)}`);
+  const callIdForTrace = await until('the charged call', async () => {
+    const { body } = await call('GET', `${BILLING}/v1/invoices/${String(issued.id)}`);
+    return ((body.calls as Body[] | undefined)?.[0]?.callId as string | undefined) ?? undefined;
+  });
+  print(
+    `   call trace (bridge → billing → crm → invoice email):   ${await traceOf('billing', callIdForTrace)}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -20,6 +20,8 @@ export const SERVICES = [
   { name: 'crm', port: 3005 },
   { name: 'orders', port: 3001 },
   { name: 'conference-bridge', port: 3003 },
+  { name: 'billing', port: 3002 },
+  { name: 'mailing', port: 3004 },
 ] as const;
 
 export type ServiceState = { readonly name: string; readonly url: string; readonly pid: number | undefined };
