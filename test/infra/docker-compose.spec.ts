@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_PORTS } from '@switchboard/config';
 import { LOCAL_ENDPOINTS } from '@switchboard/stack';
 
 /**
@@ -98,8 +99,10 @@ describe('docker-compose.yml', () => {
 
     it('publishes the port its own package listens on by default', () => {
       const config = readFileSync(join(ROOT, 'services', name, 'src', 'config.ts'), 'utf8');
-      const port = /(?:httpServerEnv|serviceEnv)\((?:'[^']+', )?(\d+)\)/.exec(config)?.[1];
-      expect(service.environment?.PORT).toBe(Number(port));
+      // Each service's config takes its default port from the one list of them.
+      expect(config).toMatch(/serviceEnv\('[^']+', DEFAULT_PORTS(\.\w+|\['[^']+'\])\)/);
+      const port = DEFAULT_PORTS[name as keyof typeof DEFAULT_PORTS];
+      expect(service.environment?.PORT).toBe(port);
       expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`]);
     });
   });

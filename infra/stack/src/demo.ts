@@ -9,15 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { serviceUrlFromEnv } from '@switchboard/config';
 import { resolveEndpoints } from './endpoints.ts';
 
-const url = (name: string, port: number): string =>
-  process.env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${port}`;
-const CRM = url('crm', 3005);
-const ORDERS = url('orders', 3001);
-const BRIDGE = url('bridge', 3003);
-const BILLING = url('billing', 3002);
-const MAILING = url('mailing', 3004);
+const CRM = serviceUrlFromEnv('crm');
+const ORDERS = serviceUrlFromEnv('orders');
+const BRIDGE = serviceUrlFromEnv('conference-bridge');
+const BILLING = serviceUrlFromEnv('billing');
+const MAILING = serviceUrlFromEnv('mailing');
 const MINUTE = 60_000;
 const print = (line: string): void => console.log(line);
 

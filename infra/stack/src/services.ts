@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_PORTS } from '@switchboard/config';
 import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import type { StackPaths } from './paths.ts';
@@ -15,14 +16,13 @@ import {
   writePid,
 } from './processes.ts';
 
-/** The services the run command starts, with their default ports. */
-export const SERVICES = [
-  { name: 'crm', port: 3005 },
-  { name: 'orders', port: 3001 },
-  { name: 'conference-bridge', port: 3003 },
-  { name: 'billing', port: 3002 },
-  { name: 'mailing', port: 3004 },
-] as const;
+/** The services the run command starts, in start order, on their default ports. */
+export const SERVICES = (['crm', 'orders', 'conference-bridge', 'billing', 'mailing'] as const).map(
+  (name) => ({
+    name,
+    port: DEFAULT_PORTS[name],
+  }),
+);
 
 export type ServiceState = { readonly name: string; readonly url: string; readonly pid: number | undefined };
 

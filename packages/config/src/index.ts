@@ -21,6 +21,29 @@ export function parseEnv<Schema extends z.ZodType>(
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }
 
+/** Each service's HTTP port unless its `PORT` says otherwise: where tools find it on the local stack. */
+export const DEFAULT_PORTS = {
+  orders: 3001,
+  billing: 3002,
+  'conference-bridge': 3003,
+  mailing: 3004,
+  crm: 3005,
+} as const;
+
+export type ServiceWithPort = keyof typeof DEFAULT_PORTS;
+
+/**
+ * Where a tool or another service reaches a service's API: `<NAME>_URL` (`BILLING_URL`,
+ * `CONFERENCE_BRIDGE_URL`, …) when set, otherwise its default port on loopback.
+ */
+export function serviceUrlFromEnv(
+  service: ServiceWithPort,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const set = env[`${service.toUpperCase().replaceAll('-', '_')}_URL`]?.trim();
+  return (set || `http://127.0.0.1:${DEFAULT_PORTS[service]}`).replace(/\/+$/, '');
+}
+
 /** The variables of every service's HTTP server: where it listens (loopback unless told). */
 export function httpServerEnv(defaultPort: number) {
   return {
@@ -82,6 +105,17 @@ export function serviceEnv(service: string, defaultPort: number) {
       .string()
       .regex(/^[a-zA-Z0-9._-]*$/, 'TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-"')
       .default(''),
+    /** The URL other systems reach this service's API at (in links it publishes); default: where it listens. */
+    PUBLIC_URL: z
+      .string()
+      .trim()
+      .refine(
+        (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+        'PUBLIC_URL must be an http:// or https:// URL',
+      )
+      .optional(),
+    /** Readiness turns down when events wait in the outbox and none was published for this long. */
+    OUTBOX_STALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   };
 }
 
@@ -96,6 +130,9 @@ export interface ServiceConfig {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly topicPrefix: string;
+  /** Set by PUBLIC_URL; unset, the service's links use the address it listens on. */
+  readonly publicUrl: string | undefined;
+  readonly outboxStallMs: number;
 }
 
 /** Maps the parsed `serviceEnv` variables to the common part of a service's configuration. */
@@ -113,5 +150,7 @@ export function serviceConfigOf(
     databaseUrl: vars.DATABASE_URL,
     dataDir: vars.DATA_DIR,
     topicPrefix: vars.TOPIC_PREFIX,
+    publicUrl: vars.PUBLIC_URL?.replace(/\/+$/, ''),
+    outboxStallMs: vars.OUTBOX_STALL_SECONDS * 1000,
   };
 }

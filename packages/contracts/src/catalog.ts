@@ -199,6 +199,15 @@ export const TOPICS = {
 
 export type TopicName = keyof typeof TOPICS;
 
+/**
+ * The largest value any event may have, in bytes of its Confluent wire format (the 5-byte header
+ * and the Avro body): 256 KiB, as on the well-known cloud event buses, and a quarter of Kafka's
+ * default 1 MiB record batch. The bus refuses to publish a larger event, naming the topic and the
+ * size; producer systems must stay under it too. Documents (PDFs, letters) and bulk data never
+ * travel inside an event: the event says where they are (a `DocumentRef`: URL and SHA-256).
+ */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
 /** The event type carried by a topic. */
 export type EventOf<T extends TopicName> = EventTypes[(typeof TOPICS)[T]['schema']];
 

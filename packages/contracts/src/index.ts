@@ -3,6 +3,7 @@ export {
   deadLetterTopicOf,
   type EventOf,
   isTopicName,
+  MAX_EVENT_BYTES,
   type Retention,
   retryTopicOf,
   type ServiceName,

@@ -10,3 +10,22 @@ export class MessagingError extends Error {
 export class UndecodableMessageError extends MessagingError {
   override readonly name = 'UndecodableMessageError';
 }
+
+/**
+ * An event whose encoded value is larger than the bus allows (`MAX_EVENT_BYTES`). Nothing is
+ * published or written to the outbox: the event must carry its documents by reference.
+ */
+export class EventTooLargeError extends MessagingError {
+  override readonly name = 'EventTooLargeError';
+
+  constructor(
+    readonly topic: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `event for ${topic} is ${bytes} bytes encoded, over the bus's bound of ${limit} bytes per event: ` +
+        'carry documents and bulk data by reference (a URL and its SHA-256), not inside the event',
+    );
+  }
+}

@@ -9,7 +9,7 @@ export {
   type RetryPolicy,
 } from './consumer.ts';
 export { type DeadLetter, listDeadLetters, replayDeadLetters } from './dead-letters.ts';
-export { MessagingError, UndecodableMessageError } from './errors.ts';
+export { EventTooLargeError, MessagingError, UndecodableMessageError } from './errors.ts';
 export { Inbox } from './inbox.ts';
 export { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
 export { type MessagingMetrics, NO_METRICS } from './metrics.ts';
@@ -19,8 +19,16 @@ export {
   MessagingModule,
   type MessagingModuleOptions,
 } from './messaging.module.ts';
-export { type MessagingCheck, messagingChecks, MessagingStatus } from './readiness.ts';
-export { Outbox, type OutboxEntry, OutboxRelay, type RelayOptions } from './outbox.ts';
+export { type MessagingCheck, messagingChecks, MessagingStatus, relayStall } from './readiness.ts';
+export {
+  Outbox,
+  type OutboxEntry,
+  OutboxRelay,
+  type ParkedRow,
+  type RelayOptions,
+  type RelayStatus,
+} from './outbox.ts';
+export { type OutboxDeadLetter, OutboxDeadLetters } from './outbox-dead-letters.ts';
 export { EventPublisher, type RawRecord } from './publisher.ts';
 export {
   type RegistryOptions,

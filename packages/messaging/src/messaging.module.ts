@@ -11,7 +11,8 @@ import type { TopicName } from '@switchboard/contracts';
 import { type ConsumerOptions, EventConsumer, type EventHandler, type RetryPolicy } from './consumer.ts';
 import { Inbox } from './inbox.ts';
 import { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
-import { Outbox, OutboxRelay } from './outbox.ts';
+import { Outbox, OutboxRelay, type RelayOptions } from './outbox.ts';
+import { OutboxDeadLetters } from './outbox-dead-letters.ts';
 import { EventPublisher } from './publisher.ts';
 import { MessagingStatus } from './readiness.ts';
 import type { SqlDatabase } from './sql.ts';
@@ -33,6 +34,8 @@ export interface MessagingModuleOptions extends MessagingOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** Told of each record the consumer parks in a dead-letter topic (to log it). */
   readonly onDeadLetter?: ConsumerOptions['onDeadLetter'];
+  /** The outbox relay's bounds and what it reports (to log it); its metrics are `metrics`. */
+  readonly relay?: Omit<RelayOptions, 'metrics'>;
 }
 
 /** Injection tokens of the options and of the wired `Messaging` parts. */
@@ -43,6 +46,7 @@ export const MESSAGING = Symbol('MESSAGING');
 class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private consumer: EventConsumer | undefined;
   private relay: OutboxRelay | undefined;
+  private relayPublisher: EventPublisher | undefined;
 
   constructor(
     private readonly options: MessagingModuleOptions,
@@ -56,12 +60,23 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     const { messaging, options } = this;
     await messaging.publisher.start(options.publishes);
     if (options.database) {
-      this.relay = new OutboxRelay(options.database, messaging.publisher, messaging.serde, messaging.names, {
+      // A producer of its own, which the relay may replace after a failed send (see reset).
+      this.relayPublisher = new EventPublisher(
+        messaging.kafka,
+        messaging.serde,
+        messaging.metrics,
+        messaging.names,
+      );
+      await this.relayPublisher.start([]);
+      const relay = new OutboxRelay(options.database, this.relayPublisher, messaging.serde, messaging.names, {
+        ...options.relay,
         metrics: messaging.metrics,
       });
+      this.relay = relay;
       // Commits through this service's outbox wake its relay directly, without a NOTIFY.
-      this.outbox.wakes(this.relay);
-      await this.relay.start();
+      this.outbox.wakes(relay);
+      this.status.relayStarted(() => relay.status);
+      await relay.start();
     }
     const handlers = (options.handlers ?? []).map((type) => this.moduleRef.get(type));
     if (handlers.length > 0) {
@@ -85,6 +100,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
     await this.relay?.stop();
+    await this.relayPublisher?.stop();
     await this.messaging.publisher.stop();
   }
 }
@@ -102,7 +118,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
  * ```
  *
  * Provides `MESSAGING` (the wired parts), `EventPublisher`, `Outbox`, `MessagingStatus` (for
- * readiness) and, with a database, `Inbox`.
+ * readiness) and, with a database, `Inbox` and `OutboxDeadLetters`.
  */
 @Module({})
 export class MessagingModule {
@@ -130,8 +146,15 @@ export class MessagingModule {
     const exported: DynamicModule['exports'] = [MESSAGING, EventPublisher, Outbox, MessagingStatus];
     if (options.database) {
       const database = options.database;
-      providers.push({ provide: Inbox, useFactory: () => new Inbox(database, String(options.service)) });
-      exported.push(Inbox);
+      providers.push(
+        { provide: Inbox, useFactory: () => new Inbox(database, String(options.service)) },
+        {
+          provide: OutboxDeadLetters,
+          useFactory: (outbox: Outbox) => new OutboxDeadLetters(database, outbox),
+          inject: [Outbox],
+        },
+      );
+      exported.push(Inbox, OutboxDeadLetters);
     }
     return {
       module: MessagingModule,

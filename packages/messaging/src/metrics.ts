@@ -13,8 +13,12 @@ export interface MessagingMetrics {
   handlerDuration?(topic: string, milliseconds: number): void;
   /** Now − the event's occurredAt, when it reaches its handler. */
   eventAge?(topic: string, milliseconds: number): void;
-  /** Unpublished rows in the outbox after a relay pass. */
-  outboxBacklog?(rows: number): void;
+  /** Measured at every relay pass: rows waiting in the outbox, and how long the oldest has waited. */
+  outboxBacklog?(rows: number, oldestAgeMs: number): void;
+  /** A relay pass failed to publish (the rows stay and are tried again). */
+  outboxPublishFailed?(errorClass: string): void;
+  /** An outbox row the broker refused for good was moved to the outbox's dead letters. */
+  outboxDeadLettered?(topic: string, errorClass: string): void;
 }
 
 export const NO_METRICS: MessagingMetrics = {};

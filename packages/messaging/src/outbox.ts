@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Context, type Span, trace } from '@opentelemetry/api';
 import type { EventOf, TopicName } from '@switchboard/contracts';
 import { assertKeyOf } from './keys.ts';
-import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
+import type { MessagingMetrics } from './metrics.ts';
 import type { EventPublisher, RawRecord } from './publisher.ts';
 import { type AvroSerde, frame } from './serde.ts';
 import type { SqlDatabase, SqlExecutor } from './sql.ts';
@@ -12,6 +11,26 @@ import { extractTraceContext, failSpan, injectTraceContext, startPublishSpan } f
 const CHANNEL = 'messaging_outbox';
 /** Advisory lock key of the relay (any constant unique to this use). */
 const RELAY_LOCK = 7_243_001;
+/**
+ * What a row adds to a request beyond its payload and key, in bytes: the record's framing and
+ * varints, the wire-format header and the trace headers the relay writes. Generous on purpose.
+ */
+const RECORD_OVERHEAD_BYTES = 256;
+/** The exact backlog needs a count over the table; while passes follow each other, at most this often. */
+const BACKLOG_COUNT_EVERY_MS = 1_000;
+/** Pause after a failed pass, doubling up to the most; the relay keeps the lock meanwhile. */
+const FAILURE_PAUSE_MS = 500;
+const FAILURE_PAUSE_MAX_MS = 30_000;
+/**
+ * Broker answers that refuse the records themselves, however often they are sent: a batch is split
+ * until the refused record is alone, and that record is parked.
+ */
+const RECORD_REFUSALS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+]);
 
 /**
  * Writes an event into the outbox inside the caller's transaction, so the state change and the
@@ -70,6 +89,11 @@ export class Outbox {
        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bytea[], $5::jsonb[])`,
       [topics, keys, ids, payloads, headers],
     );
+    await this.wakeRelayOnCommit(tx);
+  }
+
+  /** Has the commit of `tx`, which wrote rows to the outbox, wake the relay that publishes them. */
+  async wakeRelayOnCommit(tx: SqlExecutor): Promise<void> {
     const relay = this.relay;
     if (relay?.leading && tx.afterCommit) tx.afterCommit(() => relay.wake());
     else await tx.query(`SELECT pg_notify('${CHANNEL}', '')`);
@@ -91,16 +115,70 @@ interface OutboxRow {
   event_id: string;
   payload: Uint8Array;
   headers: Record<string, string> | string;
+  created_at: Date | string;
+  /** Rows the read considered before the byte bound cut the batch. */
+  candidates: string | number;
 }
 
 export interface RelayOptions {
-  /** Rows published per pass (default 500). */
+  /** Most rows published per pass (default 500). */
   readonly batchSize?: number;
+  /**
+   * Most bytes published per pass (default 512 KiB): under the broker's default 1 MiB per record
+   * batch, which a pass's records for one partition make up. A row larger than this goes alone.
+   */
+  readonly maxBatchBytes?: number;
   /** Fallback poll, in case a notification is missed (default 1 s). */
   readonly pollIntervalMs?: number;
   readonly metrics?: MessagingMetrics;
-  /** Called when a pass fails; the relay retries on the next wake-up or poll. */
+  /** Told of the first failed pass of a run of them; the relay pauses and tries again, keeping the rows. */
+  readonly onFailing?: (error: Error, status: RelayStatus) => void;
+  /** Told when a pass succeeds again after failed ones. */
+  readonly onRecovered?: (failedPasses: number, downMs: number) => void;
+  /** Told once of every row moved to the outbox's dead letters. */
+  readonly onDeadLetter?: (letter: ParkedRow, error: Error) => void;
+  /** Called when a pass fails on the database (the relay starts over after a pause). */
   readonly onError?: (error: Error) => void;
+}
+
+/** A row the broker refused for good, as it was parked. */
+export interface ParkedRow {
+  /** Its id among the outbox's dead letters (for replay). */
+  readonly id: string;
+  readonly topic: string;
+  readonly key: string;
+  readonly eventId: string;
+  readonly bytes: number;
+  readonly errorClass: string;
+}
+
+/** What the relay knows of its own progress, for readiness and metrics. */
+export interface RelayStatus {
+  /** True while this relay holds the relay lock, so it is the one publishing for its database. */
+  readonly leading: boolean;
+  /** Rows waiting at the last pass (0 when it found the outbox empty). */
+  readonly backlog: number;
+  /** How long the oldest of them had waited, at the last pass, in milliseconds. */
+  readonly oldestAgeMs: number;
+  /** When the relay last published or parked rows, or found nothing to publish (epoch ms). */
+  readonly lastProgressAt: number;
+  /** The error of the last pass, while passes fail. */
+  readonly failure: Error | undefined;
+  /** Passes failed in a row. */
+  readonly failedPasses: number;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The broker's name for why it refused records (kafkajs's error type), looking through retries. */
+function refusalOf(error: unknown): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string') return type;
+  }
+  return undefined;
 }
 
 /**
@@ -108,6 +186,12 @@ export interface RelayOptions {
  * database publishes at a time: it holds a session advisory lock for as long as it runs, and the
  * relays of other replicas wait on standby, trying again at every poll. Woken by the commits of
  * its own process, by the NOTIFY of other processes' commits, and by a slow poll as a safety net.
+ *
+ * A pass takes at most `batchSize` rows and `maxBatchBytes` bytes. When the broker refuses a batch
+ * as too large or invalid, the relay splits it until the refused record is alone, and parks that
+ * record among the outbox's dead letters (`messaging_outbox_dead_letters`), so one bad row never
+ * holds the rows behind it. Any other failure keeps the rows and tries again after a pause that
+ * grows up to 30 s; `status` tells for how long nothing moved.
  *
  * A crash between publishing and deleting publishes those rows again, in the same order;
  * consumers drop the repeats through their inbox, so a key's events are never lost nor reordered.
@@ -120,6 +204,15 @@ export class OutboxRelay {
   private unlisten: (() => Promise<void>) | undefined;
   private readonly prepared = new Set<string>();
   private lockHeld = false;
+  private backlog = 0;
+  private oldestAgeMs = 0;
+  private lastCountAt = 0;
+  private lastProgressAt = Date.now();
+  private failure: Error | undefined;
+  private failedPasses = 0;
+  private failingSince = 0;
+  private readonly stopped: Promise<void>;
+  private signalStopped: () => void = () => undefined;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -127,15 +220,31 @@ export class OutboxRelay {
     private readonly serde: AvroSerde,
     private readonly names: TopicNames,
     private readonly options: RelayOptions = {},
-  ) {}
+  ) {
+    this.stopped = new Promise((resolve) => {
+      this.signalStopped = resolve;
+    });
+  }
 
   /** True while this relay holds the relay lock, so it is the one publishing for its database. */
   get leading(): boolean {
     return this.lockHeld;
   }
 
+  get status(): RelayStatus {
+    return {
+      leading: this.lockHeld,
+      backlog: this.backlog,
+      oldestAgeMs: this.oldestAgeMs,
+      lastProgressAt: this.lastProgressAt,
+      failure: this.failure,
+      failedPasses: this.failedPasses,
+    };
+  }
+
   async start(): Promise<void> {
     this.running = true;
+    this.lastProgressAt = Date.now();
     this.unlisten = await this.db.listen(CHANNEL, () => this.wake());
     this.loop = this.run();
   }
@@ -149,6 +258,7 @@ export class OutboxRelay {
   /** Finishes the pass in progress, deletes what it published, releases the lock and stops. */
   async stop(): Promise<void> {
     this.running = false;
+    this.signalStopped();
     this.wakeUp?.();
     await this.loop;
     const unlisten = this.unlisten;
@@ -157,8 +267,9 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes every row in the outbox now, in batches, and returns how many; 0 when another relay
-   * holds the lock. For tools and tests; a started relay does this by itself.
+   * Publishes every row in the outbox now, in batches, and returns how many it published or
+   * parked; 0 when another relay holds the lock. For tools and tests; a started relay does this by
+   * itself. Fails, leaving the rest in the outbox, when a batch cannot be published.
    */
   async drain(): Promise<number> {
     return this.db.session(async (connection) => {
@@ -166,12 +277,12 @@ export class OutboxRelay {
       try {
         let total = 0;
         let published: readonly OutboxRow[] = [];
-        do {
-          published = await this.next(connection, published);
-          if (published.length > 0) await this.publish(published);
-          total += published.length;
-        } while (published.length > 0);
-        return total;
+        for (;;) {
+          const rows = await this.next(connection, published);
+          if (rows.length === 0) return total;
+          published = await this.publish(connection, rows);
+          total += rows.length;
+        }
       } finally {
         await this.unlock(connection);
       }
@@ -183,8 +294,8 @@ export class OutboxRelay {
       try {
         await this.db.session((connection) => this.lead(connection));
       } catch (error) {
-        this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
-        await sleep(500);
+        this.options.onError?.(asError(error));
+        await this.pause(FAILURE_PAUSE_MS);
       }
       // Standby (another relay leads) or recovering from an error: try again at the next wake-up.
       if (this.running) await this.idle();
@@ -197,30 +308,58 @@ export class OutboxRelay {
    */
   private async lead(connection: SqlExecutor): Promise<void> {
     if (!(await this.lock(connection))) return;
-    const metrics = this.options.metrics ?? NO_METRICS;
     let published: readonly OutboxRow[] = [];
     try {
       while (this.running) {
         this.pending = false;
         const rows = await this.next(connection, published);
         published = [];
-        if (rows.length > 0) {
-          await this.publish(rows);
-          published = rows;
+        if (rows.length === 0) {
+          this.progressed();
+          await this.idle();
           continue;
         }
-        if (metrics.outboxBacklog) {
-          const [{ count } = { count: 0 }] = (
-            await connection.query<{ count: number }>('SELECT count(*)::int AS count FROM messaging_outbox')
-          ).rows;
-          metrics.outboxBacklog(count);
+        try {
+          published = await this.publish(connection, rows);
+          this.progressed();
+        } catch (error) {
+          this.failed(asError(error));
+          await this.pause(Math.min(FAILURE_PAUSE_MAX_MS, FAILURE_PAUSE_MS * 2 ** (this.failedPasses - 1)));
         }
-        await this.idle();
       }
       if (published.length > 0) await this.delete(connection, published);
     } finally {
       await this.unlock(connection);
     }
+  }
+
+  private progressed(): void {
+    this.lastProgressAt = Date.now();
+    if (this.failedPasses > 0) this.options.onRecovered?.(this.failedPasses, Date.now() - this.failingSince);
+    this.failedPasses = 0;
+    this.failure = undefined;
+  }
+
+  private failed(error: Error): void {
+    this.failedPasses += 1;
+    this.failure = error;
+    this.options.metrics?.outboxPublishFailed?.(refusalOf(error) ?? error.name);
+    if (this.failedPasses === 1) {
+      this.failingSince = Date.now();
+      this.options.onFailing?.(error, this.status);
+    }
+  }
+
+  /** Waits `ms`, or less when the relay is stopped meanwhile; wake-ups do not cut it short. */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.stopped,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Waits for a wake-up or the poll interval, unless a wake-up came already. */
@@ -261,18 +400,57 @@ export class OutboxRelay {
   }
 
   /**
-   * In one statement: deletes the rows just published and reads the oldest of the rest. The read
-   * sees the table as it was before the delete, so it leaves those rows out explicitly.
+   * In one statement: deletes the rows just published and reads the oldest of the rest, at most
+   * `batchSize` rows and, but for the first, `maxBatchBytes` bytes. The read sees the table as it
+   * was before the delete, so it leaves those rows out explicitly. Then measures the backlog.
    */
   private async next(connection: SqlExecutor, published: readonly OutboxRow[]): Promise<OutboxRow[]> {
     const ids = published.map((r) => String(r.id));
+    const batchSize = this.options.batchSize ?? 500;
     const { rows } = await connection.query<OutboxRow>(
-      `WITH published AS (DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[]))
-       SELECT id, topic, key, event_id, payload, headers FROM messaging_outbox
-       WHERE NOT (id = ANY($1::bigint[])) ORDER BY id LIMIT $2`,
-      [ids, this.options.batchSize ?? 500],
+      `WITH published AS (DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])),
+       candidates AS (
+         SELECT c.*, sum(octet_length(c.payload) + octet_length(c.key) + $4) OVER (ORDER BY c.id) AS upto,
+                row_number() OVER (ORDER BY c.id) AS position, count(*) OVER () AS candidates
+         FROM (SELECT id, topic, key, event_id, payload, headers, created_at FROM messaging_outbox
+               WHERE NOT (id = ANY($1::bigint[])) ORDER BY id LIMIT $2) c
+       )
+       SELECT id, topic, key, event_id, payload, headers, created_at, candidates FROM candidates
+       WHERE position = 1 OR upto <= $3 ORDER BY id`,
+      [ids, batchSize, this.options.maxBatchBytes ?? 512 * 1024, RECORD_OVERHEAD_BYTES],
     );
+    await this.measure(connection, rows, published.length, batchSize);
     return rows;
+  }
+
+  /**
+   * The backlog at this pass: exact from the read when it took every waiting row, else from a
+   * count over the table, made at most once a second (in between, the last count less what has
+   * been published since). The oldest row's age comes from the read itself.
+   */
+  private async measure(
+    connection: SqlExecutor,
+    rows: readonly OutboxRow[],
+    justPublished: number,
+    batchSize: number,
+  ): Promise<void> {
+    const first = rows[0];
+    const everything =
+      first === undefined || (rows.length === Number(first.candidates) && rows.length < batchSize);
+    if (everything) {
+      this.backlog = rows.length;
+    } else if (Date.now() - this.lastCountAt >= BACKLOG_COUNT_EVERY_MS) {
+      const [{ count } = { count: rows.length }] = (
+        await connection.query<{ count: number }>('SELECT count(*)::int AS count FROM messaging_outbox')
+      ).rows;
+      this.backlog = count;
+      this.lastCountAt = Date.now();
+    } else {
+      this.backlog = Math.max(rows.length, this.backlog - justPublished);
+    }
+    this.oldestAgeMs =
+      first === undefined ? 0 : Math.max(0, Date.now() - new Date(first.created_at).getTime());
+    this.options.metrics?.outboxBacklog?.(this.backlog, this.oldestAgeMs);
   }
 
   private async delete(connection: SqlExecutor, published: readonly OutboxRow[]): Promise<void> {
@@ -281,8 +459,67 @@ export class OutboxRelay {
     ]);
   }
 
+  /**
+   * Publishes rows in their order. Returns the rows published and still to delete: all of them,
+   * unless the broker refused the batch and it was split (each part is then deleted as soon as it
+   * is published, and a refused single row is parked). Throws on any other failure, leaving
+   * unpublished rows where they are.
+   */
+  private async publish(connection: SqlExecutor, rows: readonly OutboxRow[]): Promise<readonly OutboxRow[]> {
+    try {
+      await this.send(rows);
+      return rows;
+    } catch (error) {
+      // Whatever failed, kafkajs's sequence numbers may no longer match the broker's.
+      await this.publisher.reset().catch(() => undefined);
+      const refusal = refusalOf(error);
+      if (refusal === undefined || !RECORD_REFUSALS.has(refusal)) throw error;
+      const [only] = rows;
+      if (rows.length === 1 && only) {
+        await this.park(connection, only, asError(error), refusal);
+        return [];
+      }
+      const half = Math.ceil(rows.length / 2);
+      for (const part of [rows.slice(0, half), rows.slice(half)]) {
+        const done = await this.publish(connection, part);
+        if (done.length > 0) await this.delete(connection, done);
+      }
+      return [];
+    }
+  }
+
+  /** Moves a row the broker refused for good to the outbox's dead letters, in one statement. */
+  private async park(
+    connection: SqlExecutor,
+    row: OutboxRow,
+    error: Error,
+    errorClass: string,
+  ): Promise<void> {
+    const { rows } = await connection.query<{ id: string | number }>(
+      `WITH moved AS (DELETE FROM messaging_outbox WHERE id = $1 RETURNING *)
+       INSERT INTO messaging_outbox_dead_letters
+         (outbox_id, topic, key, event_id, payload, headers, enqueued_at, error_class, error_message)
+       SELECT id, topic, key, event_id, payload, headers, created_at, $2, $3 FROM moved RETURNING id`,
+      [String(row.id), errorClass, error.message.slice(0, 1_000)],
+    );
+    const parked = rows[0];
+    if (!parked) return; // deleted meanwhile: another relay published it after all
+    this.options.metrics?.outboxDeadLettered?.(row.topic, errorClass);
+    this.options.onDeadLetter?.(
+      {
+        id: String(parked.id),
+        topic: row.topic,
+        key: row.key,
+        eventId: row.event_id,
+        bytes: row.payload.length,
+        errorClass,
+      },
+      error,
+    );
+  }
+
   /** Sends rows to Kafka in their order; resolves once all are acknowledged. */
-  private async publish(rows: readonly OutboxRow[]): Promise<void> {
+  private async send(rows: readonly OutboxRow[]): Promise<void> {
     const topics = [...new Set(rows.map((r) => r.topic))].filter((t) => !this.prepared.has(t)) as TopicName[];
     if (topics.length > 0) {
       await this.serde.prepare(topics);
@@ -301,7 +538,7 @@ export class OutboxRelay {
 
   /**
    * A row as a record, with a PRODUCER span that continues the trace of the code that enqueued it;
-   * the span is left open for `publish` to end when Kafka has answered.
+   * the span is left open for `send` to end when Kafka has answered.
    */
   private toRecord(row: OutboxRow): { record: RawRecord; span: Span } {
     const stored =

@@ -20,15 +20,19 @@ export interface RawRecord {
  * W3C trace headers.
  */
 export class EventPublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly serde: AvroSerde,
     private readonly metrics: MessagingMetrics = NO_METRICS,
     private readonly names: TopicNames = new TopicNames(),
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.createProducer();
+  }
+
+  private createProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -68,6 +72,21 @@ export class EventPublisher {
       })),
     });
     for (const record of records) this.metrics.published?.(record.topic);
+  }
+
+  /**
+   * Replaces the producer with a new one, which gets a new producer id from the broker. Needed
+   * after a failed send of records to several partitions: kafkajs then rolls back the sequence
+   * numbers of every partition of the request, also of those the broker had already appended, and
+   * the broker's duplicate check would refuse — or silently drop as a duplicate — the next records
+   * sent to them under the reused numbers. Records sent again after a reset may appear twice; the
+   * consumers' inbox absorbs that. Only for a publisher no one else sends through meanwhile.
+   */
+  async reset(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.createProducer();
+    await old.disconnect().catch(() => undefined);
+    await this.producer.connect();
   }
 
   async stop(): Promise<void> {

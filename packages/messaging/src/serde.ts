@@ -2,12 +2,13 @@ import type avro from 'avsc';
 import {
   avroTypeOf,
   type EventOf,
+  MAX_EVENT_BYTES,
   schemaOf,
   subjectOf,
   type TopicName,
   TOPICS,
 } from '@switchboard/contracts';
-import { MessagingError, UndecodableMessageError } from './errors.ts';
+import { EventTooLargeError, MessagingError, UndecodableMessageError } from './errors.ts';
 import { type SchemaRegistryClient, UnknownSchemaIdError } from './registry.ts';
 import { TopicNames } from './topic-names.ts';
 
@@ -77,16 +78,24 @@ export class AvroSerde {
     return id;
   }
 
-  /** The Avro body of an event, without the wire-format header (what the outbox stores). */
+  /**
+   * The Avro body of an event, without the wire-format header (what the outbox stores). Fails with
+   * InvalidEventError when the event does not fit its schema, and with EventTooLargeError when,
+   * header included, it would be larger than the bus's bound per event.
+   */
   encodeBody<T extends TopicName>(topic: T, event: EventOf<T>): Buffer {
     const type = avroTypeOf(TOPICS[topic].schema);
+    let body: Buffer;
     try {
-      return type.toBuffer(event);
+      body = type.toBuffer(event);
     } catch {
       throw new InvalidEventError(
         `event for ${topic} does not fit its schema: ${describeInvalid(type, event)}`,
       );
     }
+    const bytes = HEADER_LENGTH + body.length;
+    if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(topic, bytes, MAX_EVENT_BYTES);
+    return body;
   }
 
   /** An event as a record value: header with the topic's schema id, then the Avro body. */

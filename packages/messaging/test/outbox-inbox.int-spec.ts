@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import type { EventOf } from '@switchboard/contracts';
 import { createTestDatabase, stackEndpoints, waitFor } from '@switchboard/testing';
 import pg from 'pg';
@@ -8,38 +7,13 @@ import { EventConsumer, type EventHandler } from '../src/consumer.ts';
 import { Inbox } from '../src/inbox.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { Outbox, OutboxRelay } from '../src/outbox.ts';
-import { migrateMessagingTables, pgliteDatabase, postgresDatabase, type SqlDatabase } from '../src/sql.ts';
-import { isolatedMessaging, readTopic, sampleEvent } from './support.ts';
+import { migrateMessagingTables, postgresDatabase, type SqlDatabase } from '../src/sql.ts';
+import { isolatedMessaging, readTopic, sampleEvent, TEST_DATABASES } from './support.ts';
 
 const TOPIC = 'orders.order-placed.v1';
 type Placed = EventOf<typeof TOPIC>;
 
-/** A fresh database of each kind the services run on, and how to let it go. */
-const DATABASES = [
-  {
-    kind: 'PGlite',
-    open: async (): Promise<{ db: SqlDatabase; close: () => Promise<void> }> => {
-      const instance = new PGlite();
-      return { db: pgliteDatabase(instance), close: () => instance.close() };
-    },
-  },
-  {
-    kind: 'PostgreSQL',
-    open: async (): Promise<{ db: SqlDatabase; close: () => Promise<void> }> => {
-      const database = await createTestDatabase(stackEndpoints().postgresUrl, 'outbox_inbox');
-      const pool = new pg.Pool({ connectionString: database.url, max: 6 });
-      return {
-        db: postgresDatabase(pool),
-        close: async () => {
-          await pool.end();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
-
-describe.each(DATABASES)('outbox and inbox on $kind', ({ open }) => {
+describe.each(TEST_DATABASES)('outbox and inbox on $kind', ({ open }) => {
   let messaging: Messaging;
   let cleanup: () => Promise<void>;
   let close: () => Promise<void>;
@@ -49,7 +23,7 @@ describe.each(DATABASES)('outbox and inbox on $kind', ({ open }) => {
   beforeAll(async () => {
     ({ messaging, cleanup } = await isolatedMessaging([TOPIC], ['inbox-it']));
     await messaging.publisher.start([TOPIC]);
-    ({ db, close } = await open());
+    ({ db, close } = await open('outbox_inbox'));
     await migrateMessagingTables(db);
     await migrateMessagingTables(db); // idempotent
     await db.query('CREATE TABLE bookings (order_id uuid PRIMARY KEY)');

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { avroTypeOf, type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
-import { stackEndpoints } from '@switchboard/testing';
+import { PGlite } from '@electric-sql/pglite';
+import { createTestDatabase, stackEndpoints } from '@switchboard/testing';
 import kafkajs, { type Admin, type KafkaMessage } from 'kafkajs';
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createMessaging, type Messaging } from '../src/messaging.ts';
+import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '../src/sql.ts';
 import { applyTopics, plannedTopics } from '../src/topics.ts';
 
 /**
@@ -112,3 +115,37 @@ export function useIsolatedMessaging(
     return messaging;
   };
 }
+
+/** A database a test opened, and how to let it go. */
+export interface OpenedDatabase {
+  readonly db: SqlDatabase;
+  readonly close: () => Promise<void>;
+}
+
+/** A fresh database of each kind the services run on (`prefix` names a PostgreSQL one). */
+export const TEST_DATABASES: readonly {
+  kind: string;
+  open: (prefix: string) => Promise<OpenedDatabase>;
+}[] = [
+  {
+    kind: 'PGlite',
+    open: async () => {
+      const instance = new PGlite();
+      return { db: pgliteDatabase(instance), close: () => instance.close() };
+    },
+  },
+  {
+    kind: 'PostgreSQL',
+    open: async (prefix) => {
+      const database = await createTestDatabase(stackEndpoints().postgresUrl, prefix);
+      const pool = new pg.Pool({ connectionString: database.url, max: 6 });
+      return {
+        db: postgresDatabase(pool),
+        close: async () => {
+          await pool.end();
+          await database.drop();
+        },
+      };
+    },
+  },
+];

@@ -23,7 +23,8 @@ import {
   NestPinoLogger,
 } from '@switchboard/observability';
 import type { Logger } from 'pino';
-import { CONFIG, DATABASE, LOGGER } from './tokens.ts';
+import { OutboxController } from './outbox.controller.ts';
+import { CONFIG, DATABASE, LOGGER, PUBLIC_URL, PublicUrl } from './tokens.ts';
 
 /** What makes one service: everything else about starting and stopping it is shared. */
 export interface ServiceDefinition {
@@ -64,15 +65,21 @@ export interface RunningService {
 @Global()
 @Module({})
 class ServiceCoreModule {
-  static forRoot(config: ServiceConfig, database: OpenDatabase, logger: Logger): DynamicModule {
+  static forRoot(
+    config: ServiceConfig,
+    database: OpenDatabase,
+    logger: Logger,
+    publicUrl: PublicUrl,
+  ): DynamicModule {
     return {
       module: ServiceCoreModule,
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: DATABASE, useValue: database.db },
         { provide: LOGGER, useValue: logger },
+        { provide: PUBLIC_URL, useValue: publicUrl },
       ],
-      exports: [CONFIG, DATABASE, LOGGER],
+      exports: [CONFIG, DATABASE, LOGGER, PUBLIC_URL],
     };
   }
 }
@@ -86,10 +93,12 @@ class ServiceModule {
     logger: Logger,
     metrics: Metrics,
     retry: Partial<RetryPolicy> | undefined,
+    publicUrl: PublicUrl,
   ): DynamicModule {
-    const core = ServiceCoreModule.forRoot(config, database, logger);
+    const core = ServiceCoreModule.forRoot(config, database, logger, publicUrl);
     return {
       module: ServiceModule,
+      controllers: [OutboxController],
       imports: [
         core,
         MessagingModule.forRoot({
@@ -121,12 +130,47 @@ class ServiceModule {
               'messaging.event.dead-lettered',
             );
           },
+          // The relay's own events, each logged once: the first failed pass of a run of them, the
+          // recovery, and every row parked (`pnpm dlq list outbox <service>` shows why).
+          relay: {
+            onFailing: (error, status) =>
+              logger.error(
+                {
+                  event: 'messaging.outbox.publish-failed',
+                  errorClass: error.name,
+                  reason: error.message,
+                  waiting: status.backlog,
+                },
+                'messaging.outbox.publish-failed',
+              ),
+            onRecovered: (failedPasses, downMs) =>
+              logger.info(
+                { event: 'messaging.outbox.recovered', failedPasses, downSeconds: Math.round(downMs / 1000) },
+                'messaging.outbox.recovered',
+              ),
+            onDeadLetter: (letter, error) =>
+              logger.error(
+                {
+                  event: 'messaging.outbox.dead-lettered',
+                  deadLetterId: letter.id,
+                  topic: letter.topic,
+                  key: letter.key,
+                  eventId: letter.eventId,
+                  bytes: letter.bytes,
+                  errorClass: letter.errorClass,
+                  reason: error.message,
+                },
+                'messaging.outbox.dead-lettered',
+              ),
+            onError: (error) =>
+              logger.error({ event: 'messaging.outbox.failed', err: error }, 'messaging.outbox.failed'),
+          },
         }),
         HealthModule.forRootAsync({
           inject: [MESSAGING, MessagingStatus],
           useFactory: (messaging: Messaging, status: MessagingStatus) => [
             { name: 'database', check: async () => void (await database.db.query('SELECT 1')) },
-            ...messagingChecks(messaging, status),
+            ...messagingChecks(messaging, status, { stallAfterMs: config.outboxStallMs }),
           ],
         }),
         MetricsModule.forRoot(metrics),
@@ -161,8 +205,9 @@ export async function startService(
         `${definition.name}.migrated`,
       );
     const metrics = new Metrics({ service: definition.name });
+    const publicUrl = new PublicUrl(config.publicUrl);
     const app = await createServiceApp(
-      ServiceModule.create(definition, config, database, logger, metrics, options.retry),
+      ServiceModule.create(definition, config, database, logger, metrics, options.retry, publicUrl),
       {
         logger: options.nestLogs === false ? false : new NestPinoLogger(logger),
         errorStatus: definition.errorStatus,
@@ -183,6 +228,7 @@ export async function startService(
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const url = `http://${config.host}:${port}`;
+    publicUrl.listeningOn(config.host, port);
     let closing: Promise<void> | undefined;
     return {
       app,

@@ -4,6 +4,7 @@ export { MailReader, type DeliveredMail } from './mail.ts';
 export { stackEndpoints } from './provided.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export {
+  configureTopic,
   createTestTopics,
   startTestService,
   testMeta,

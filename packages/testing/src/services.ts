@@ -18,9 +18,12 @@ import {
   silenceKafkajsTimerWarning,
 } from '@switchboard/messaging';
 import { type RunningService, type ServiceDefinition, startService } from '@switchboard/service';
-import type { KafkaMessage } from 'kafkajs';
+import kafkajs, { type KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { stackEndpoints } from './provided.ts';
+
+// kafkajs is CommonJS and Node's ESM loader cannot see this export by name.
+const { ConfigResourceTypes } = kafkajs;
 
 /**
  * A test's own set of topics on the shared stack: every topic and subject name gets a unique
@@ -39,7 +42,36 @@ export interface TestTopics {
     until: (events: readonly EventOf<T>[]) => boolean,
     timeoutMs?: number,
   ): Promise<EventOf<T>[]>;
+  /** Sets topic-level configs of one of these topics (e.g. `max.message.bytes`), as an operator would. */
+  configure(topic: TopicName, configs: Readonly<Record<string, string>>): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/**
+ * Sets topic-level configs of a physical topic. kafkajs's alterConfigs replaces the topic's whole
+ * set, so configs not given return to the broker's defaults.
+ */
+export async function configureTopic(
+  kafka: Messaging['kafka'],
+  topic: string,
+  configs: Readonly<Record<string, string>>,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export async function createTestTopics(): Promise<TestTopics> {
@@ -96,6 +128,7 @@ export async function createTestTopics(): Promise<TestTopics> {
         await consumer.disconnect();
       }
     },
+    configure: (topic, configs) => configureTopic(messaging.kafka, messaging.names.physical(topic), configs),
     async cleanup() {
       if (publisherStarted) await messaging.publisher.stop();
       await admin.deleteTopics({ topics: plans.map((p) => p.name) }).catch(() => undefined);
@@ -121,6 +154,8 @@ export interface TestServiceOptions {
 export interface TestService {
   readonly url: string;
   readonly running: RunningService;
+  /** What it logged so far (pino's JSON lines, parsed); printed too when TEST_LOG_LEVEL is set. */
+  readonly logs: readonly Record<string, unknown>[];
   /** `fetch` relative to the service's URL, with a JSON body when given. */
   request(
     path: string,
@@ -146,16 +181,27 @@ export async function startTestService(
     databaseUrl: options.databaseUrl,
     dataDir,
     topicPrefix: options.topics.prefix,
+    publicUrl: undefined,
+    outboxStallMs: 60_000,
     ...options.config,
   };
+  const logs: Record<string, unknown>[] = [];
+  const shown = process.env.TEST_LOG_LEVEL;
+  const destination = {
+    write(line: string): void {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+      if (shown) process.stdout.write(line);
+    },
+  };
   const running = await startService(definition, config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: pino({ level: shown ?? 'info' }, destination),
     nestLogs: false,
     retry: { attempts: 2, initialDelayMs: 50, retryTopicDelayMs: 500 },
   });
   return {
     url: running.url,
     running,
+    logs,
     request: (path, init = {}) =>
       fetch(`${running.url}${path}`, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),

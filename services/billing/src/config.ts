@@ -1,8 +1,14 @@
-import { parseEnv, type ServiceConfig, serviceConfigOf, serviceEnv } from '@switchboard/config';
+import {
+  DEFAULT_PORTS,
+  parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnv,
+} from '@switchboard/config';
 import { z } from 'zod';
 
 const schema = z.object({
-  ...serviceEnv('billing', 3002),
+  ...serviceEnv('billing', DEFAULT_PORTS.billing),
   /** A call still unrated this many minutes after it arrived is listed at GET /v1/calls/unrated. */
   UNRATED_AFTER_MINUTES: z.coerce.number().int().min(0).default(60),
   /** Days from issue to the payment due date. */

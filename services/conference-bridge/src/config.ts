@@ -1,4 +1,10 @@
-import { parseEnv, type ServiceConfig, serviceConfigOf, serviceEnv } from '@switchboard/config';
+import {
+  DEFAULT_PORTS,
+  parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnv,
+} from '@switchboard/config';
 import { z } from 'zod';
 import type { Bridge } from './bridges/capacity.ts';
 
@@ -20,7 +26,7 @@ const DEFAULT_BRIDGES = JSON.stringify([
 ]);
 
 const schema = z.object({
-  ...serviceEnv('conference-bridge', 3003),
+  ...serviceEnv('conference-bridge', DEFAULT_PORTS['conference-bridge']),
   /** The bridges and their port counts, as JSON; tried in this order. */
   BRIDGES: z
     .string()

@@ -1,7 +1,13 @@
-import { parseEnv, type ServiceConfig, serviceConfigOf, serviceEnv } from '@switchboard/config';
+import {
+  DEFAULT_PORTS,
+  parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnv,
+} from '@switchboard/config';
 import { z } from 'zod';
 
-const schema = z.object(serviceEnv('crm', 3005));
+const schema = z.object(serviceEnv('crm', DEFAULT_PORTS.crm));
 
 export type CrmConfig = ServiceConfig;
 

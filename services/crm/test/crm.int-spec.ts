@@ -1,13 +1,21 @@
+import { execFile } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   createTestDatabase,
   createTestTopics,
+  stackEndpoints,
   startTestService,
   type TestService,
   type TestTopics,
+  waitFor,
 } from '@switchboard/testing';
-import { stackEndpoints } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crm } from '../src/crm.service.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 const customer = (overrides: Record<string, unknown> = {}) => ({
   name: 'Muster GmbH',
@@ -207,7 +215,12 @@ describe.each(['pglite', 'postgres'] as const)('crm on %s', (database) => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       status: 'up',
-      checks: { database: { status: 'up' }, kafka: { status: 'up' }, 'schema-registry': { status: 'up' } },
+      checks: {
+        database: { status: 'up' },
+        kafka: { status: 'up' },
+        'schema-registry': { status: 'up' },
+        outbox: { status: 'up' },
+      },
     });
     const metrics = await (await service.request('/metrics')).text();
     expect(metrics).toMatch(/http_server_request_duration_seconds_count\{[^}]*route="\/v1\/customers"/);
@@ -216,8 +229,66 @@ describe.each(['pglite', 'postgres'] as const)('crm on %s', (database) => {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/v1/customers', '/v1/customers/{id}', '/v1/customers/{id}/contract']),
+      expect.arrayContaining([
+        '/v1/customers',
+        '/v1/customers/{id}',
+        '/v1/customers/{id}/contract',
+        '/v1/outbox/dead-letters',
+        '/v1/outbox/dead-letters/replay',
+      ]),
     );
     expect((await service.request('/docs')).status).toBe(200);
   });
+
+  it('parks an event the broker refuses, shows it to `pnpm dlq list outbox crm`, and replays it once when fixed', async () => {
+    // A record batch of at most 200 bytes: smaller than any customer's record.
+    await topics.configure('crm.customer-registered.v1', { 'max.message.bytes': '200' });
+    const body = customer();
+    const response = await service.request('/v1/customers', { body });
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+
+    const parked = await waitFor(
+      async () => {
+        const page = (await (await service.request('/v1/outbox/dead-letters')).json()) as {
+          items: { id: string; key: string; errorClass: string; replayedAt: string | null }[];
+        };
+        return page.items.find((d) => d.key === id);
+      },
+      { description: 'the refused event among the outbox dead letters' },
+    );
+    expect(parked).toMatchObject({ errorClass: 'MESSAGE_TOO_LARGE', replayedAt: null });
+    const logged = service.logs.filter((l) => l.event === 'messaging.outbox.dead-lettered' && l.key === id);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).not.toHaveProperty('email');
+    expect(await (await service.request('/metrics')).text()).toMatch(
+      /messaging_outbox_dead_lettered_total\{[^}]*error_class="MESSAGE_TOO_LARGE"[^}]*\} 1/,
+    );
+    // Parking is progress: the events behind it flow, and readiness stays up.
+    expect((await service.request('/health/ready')).status).toBe(200);
+    const listed = await dlq(['list', 'outbox', 'crm']);
+    expect(listed).toContain(`#${parked.id}`);
+    expect(listed).toMatch(/1 dead letter\(s\) in crm's outbox, 1 not replayed/);
+
+    await topics.configure('crm.customer-registered.v1', { 'max.message.bytes': String(1024 * 1024) });
+    expect(await dlq(['replay', 'outbox', 'crm'])).toContain("put 1 dead letter(s) back into crm's outbox");
+    expect(await dlq(['replay', 'outbox', 'crm'])).toContain("put 0 dead letter(s) back into crm's outbox");
+    const events = await topics.read('crm.customer-registered.v1', (es) =>
+      es.some((e) => e.customerId === id),
+    );
+    expect(events.filter((e) => e.customerId === id)).toHaveLength(1);
+    expect(await dlq(['list', 'outbox', 'crm'])).toMatch(
+      /1 dead letter\(s\) in crm's outbox, 0 not replayed/,
+    );
+  });
+
+  /** Runs the dead-letter CLI against this crm, as `pnpm dlq …` does; answers what it printed. */
+  async function dlq(args: readonly string[]): Promise<string> {
+    const { stdout } = await run(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['--conditions=@switchboard/source', join(ROOT, 'packages/messaging/src/cli/dlq.ts'), ...args],
+      { cwd: ROOT, env: { ...process.env, CRM_URL: service.url } },
+    );
+    return stdout;
+  }
 });

@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { parseEnv, type ServiceConfig, serviceConfigOf, serviceEnv } from '@switchboard/config';
+import {
+  DEFAULT_PORTS,
+  parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnv,
+} from '@switchboard/config';
 import { z } from 'zod';
 
 const url = (name: string, protocols: readonly string[]) =>
@@ -12,7 +18,7 @@ const url = (name: string, protocols: readonly string[]) =>
     );
 
 const schema = z.object({
-  ...serviceEnv('mailing', 3004),
+  ...serviceEnv('mailing', DEFAULT_PORTS.mailing),
   /** The SMTP server mail is handed to (the local stack's MailDev by default). */
   SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
   /** Sender of every message. */

@@ -1,7 +1,13 @@
-import { parseEnv, type ServiceConfig, serviceConfigOf, serviceEnv } from '@switchboard/config';
+import {
+  DEFAULT_PORTS,
+  parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnv,
+} from '@switchboard/config';
 import { z } from 'zod';
 
-const schema = z.object(serviceEnv('orders', 3001));
+const schema = z.object(serviceEnv('orders', DEFAULT_PORTS.orders));
 
 export type OrdersConfig = ServiceConfig;
 

@@ -2,8 +2,15 @@
 /**
  * `pnpm dlq list <topic> <consumer>`: the dead letters a consumer parked for a topic, with why.
  * `pnpm dlq replay <topic> <consumer>`: sends those not yet replayed back to the topic.
- * Uses KAFKA_BROKERS (default 127.0.0.1:9092) and TOPIC_PREFIX (default none).
+ * Both use KAFKA_BROKERS (default 127.0.0.1:9092) and TOPIC_PREFIX (default none).
+ *
+ * `pnpm dlq list outbox <service>`: the events the service's outbox relay parked because the broker
+ * refused them for good. `pnpm dlq replay outbox <service> [id…]`: puts them (or those named) back
+ * into its outbox. Both ask the running service's API, at `<SERVICE>_URL` (default: its port on
+ * 127.0.0.1), since its database may be a PGlite folder only the service can open.
  */
+import { DEFAULT_PORTS, serviceUrlFromEnv, type ServiceWithPort } from '@switchboard/config';
+import type { OutboxDeadLetter } from '../outbox-dead-letters.ts';
 import { silenceKafkajsTimerWarning } from '../warnings.ts';
 import { brokersFromEnv } from './env.ts';
 import kafkajs from 'kafkajs';
@@ -13,14 +20,74 @@ import { SchemaRegistryClient } from '../registry.ts';
 import { AvroSerde } from '../serde.ts';
 import { TopicNames } from '../topic-names.ts';
 
-const USAGE =
-  'usage: pnpm dlq <list|replay> <topic> <consumer>   e.g. pnpm dlq list orders.order-placed.v1 conference-bridge';
+const USAGE = [
+  'usage: pnpm dlq <list|replay> <topic> <consumer>       e.g. pnpm dlq list orders.order-placed.v1 conference-bridge',
+  '       pnpm dlq list outbox <service>                 e.g. pnpm dlq list outbox billing',
+  '       pnpm dlq replay outbox <service> [id…]',
+].join('\n');
 
-async function main([command, topic, consumer]: readonly string[]): Promise<number> {
+function isService(name: string): name is ServiceWithPort {
+  return Object.hasOwn(DEFAULT_PORTS, name);
+}
+
+async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(30_000),
+  }).catch((error: unknown) => {
+    throw new Error(`${method} ${url} failed (is the service running?): ${(error as Error).message}`);
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+const describeLetter = (d: OutboxDeadLetter): string =>
+  `${d.replayedAt ? 'replayed' : 'parked  '} #${d.id}  ${d.topic}  key=${d.key}  event ${d.eventId}  ${d.bytes} bytes  ` +
+  `enqueued ${d.enqueuedAt}, refused ${d.failedAt}: ${d.errorClass}: ${d.errorMessage}`;
+
+/** The outbox's dead letters, through the service's API. */
+async function outbox(command: 'list' | 'replay', service: string, ids: readonly string[]): Promise<number> {
+  if (!isService(service)) {
+    console.error(`no service ${service}; one of ${Object.keys(DEFAULT_PORTS).join(', ')}`);
+    return 1;
+  }
+  const base = `${serviceUrlFromEnv(service)}/v1/outbox/dead-letters`;
+  if (command === 'replay') {
+    const { replayed } = await api<{ replayed: OutboxDeadLetter[] }>(
+      'POST',
+      `${base}/replay`,
+      ids.length > 0 ? { ids } : {},
+    );
+    for (const d of replayed) console.log(describeLetter(d));
+    console.log(`put ${replayed.length} dead letter(s) back into ${service}'s outbox`);
+    return 0;
+  }
+  const letters: OutboxDeadLetter[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: OutboxDeadLetter[]; nextCursor: string | null } = await api(
+      'GET',
+      `${base}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    letters.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  for (const d of letters) console.log(describeLetter(d));
+  console.log(
+    `${letters.length} dead letter(s) in ${service}'s outbox, ${letters.filter((d) => !d.replayedAt).length} not replayed`,
+  );
+  return 0;
+}
+
+async function main([command, topic, consumer, ...rest]: readonly string[]): Promise<number> {
   if ((command !== 'list' && command !== 'replay') || !topic || !consumer) {
     console.error(USAGE);
     return 1;
   }
+  if (topic === 'outbox') return outbox(command, consumer, rest);
   const brokers = brokersFromEnv();
   const kafka = new kafkajs.Kafka({ clientId: 'switchboard-dlq', brokers, logLevel: kafkajs.logLevel.WARN });
   const names = new TopicNames(process.env.TOPIC_PREFIX ?? '');

@@ -14,7 +14,9 @@ describe('Metrics', () => {
     metrics.messaging.deadLettered(topic, 'RateNotFoundError');
     metrics.messaging.handlerDuration(topic, 40);
     metrics.messaging.eventAge(topic, 2500);
-    metrics.messaging.outboxBacklog(7);
+    metrics.messaging.outboxBacklog(7, 1500);
+    metrics.messaging.outboxPublishFailed('KafkaJSConnectionError');
+    metrics.messaging.outboxDeadLettered('billing.invoice-issued.v1', 'MESSAGE_TOO_LARGE');
 
     const text = await metrics.text();
     const service = 'billing';
@@ -34,6 +36,20 @@ describe('Metrics', () => {
     );
     expect(sample(text, 'messaging_event_age_seconds_sum', { topic, service })).toBeCloseTo(2.5);
     expect(sample(text, 'messaging_outbox_backlog', { service })).toBe(7);
+    expect(sample(text, 'messaging_outbox_oldest_age_seconds', { service })).toBe(1.5);
+    expect(
+      sample(text, 'messaging_outbox_publish_failures_total', {
+        error_class: 'KafkaJSConnectionError',
+        service,
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'messaging_outbox_dead_lettered_total', {
+        topic: 'billing.invoice-issued.v1',
+        error_class: 'MESSAGE_TOO_LARGE',
+        service,
+      }),
+    ).toBe(1);
   });
 
   it('keeps each instance to its own registry', async () => {

@@ -22,8 +22,12 @@ export interface MessagingMetricsHooks {
   handlerDuration(topic: string, milliseconds: number): void;
   /** Now − the event's occurredAt, when it reaches its handler. */
   eventAge(topic: string, milliseconds: number): void;
-  /** Unpublished rows in the outbox after a relay pass. */
-  outboxBacklog(rows: number): void;
+  /** Measured at every relay pass: rows waiting in the outbox, and how long the oldest has waited. */
+  outboxBacklog(rows: number, oldestAgeMs: number): void;
+  /** A relay pass failed to publish (the rows stay and are tried again). */
+  outboxPublishFailed(errorClass: string): void;
+  /** An outbox row the broker refused for good was moved to the outbox's dead letters. */
+  outboxDeadLettered(topic: string, errorClass: string): void;
 }
 
 /** Seconds, as OpenTelemetry's HTTP semantic conventions recommend. */
@@ -107,7 +111,24 @@ export class Metrics {
     });
     const outboxBacklog = new Gauge({
       name: 'messaging_outbox_backlog',
-      help: 'Unpublished outbox rows after the last relay pass.',
+      help: 'Events waiting in the outbox, measured at every relay pass.',
+      registers,
+    });
+    const outboxOldestAge = new Gauge({
+      name: 'messaging_outbox_oldest_age_seconds',
+      help: 'How long the oldest event waiting in the outbox had waited, at the last relay pass.',
+      registers,
+    });
+    const outboxPublishFailures = new Counter({
+      name: 'messaging_outbox_publish_failures_total',
+      help: 'Relay passes that failed to publish (their events stay in the outbox and are tried again).',
+      labelNames: ['error_class'],
+      registers,
+    });
+    const outboxDeadLettered = new Counter({
+      name: 'messaging_outbox_dead_lettered_total',
+      help: "Outbox events the broker refused for good, moved to the outbox's dead letters.",
+      labelNames: ['topic', 'error_class'],
       registers,
     });
 
@@ -119,7 +140,12 @@ export class Metrics {
       deadLettered: (topic, errorClass) => deadLettered.inc({ topic, error_class: errorClass }),
       handlerDuration: (topic, milliseconds) => handlerDuration.observe({ topic }, milliseconds / 1000),
       eventAge: (topic, milliseconds) => eventAge.observe({ topic }, Math.max(0, milliseconds) / 1000),
-      outboxBacklog: (rows) => outboxBacklog.set(rows),
+      outboxBacklog: (rows, oldestAgeMs) => {
+        outboxBacklog.set(rows);
+        outboxOldestAge.set(oldestAgeMs / 1000);
+      },
+      outboxPublishFailed: (errorClass) => outboxPublishFailures.inc({ error_class: errorClass }),
+      outboxDeadLettered: (topic, errorClass) => outboxDeadLettered.inc({ topic, error_class: errorClass }),
     };
   }
 
