@@ -212,12 +212,30 @@ describe('calls to invoices and campaigns across all five services', () => {
       periodCallCount: 2,
     });
 
-    // Period close → invoice → email with the PDF.
-    const closed = await system.call('billing', 'POST', `/v1/billing-periods/${charge?.period}/close`);
-    expect(closed.status).toBe(200);
-    const invoice = (
-      closed.body.invoices as { customerId: string; number: string; total: { amountMinor: number } }[]
-    ).find((i) => i.customerId === customer.id);
+    // The customer's period closed → invoice → email with the PDF.
+    const closing = await system.call('billing', 'POST', `/v1/billing-periods/${charge?.period}/close`, {
+      customerId: customer.id,
+    });
+    expect(closing.status).toBe(202);
+    const close = await waitFor(
+      async () => {
+        const { body } = await system.call(
+          'billing',
+          'GET',
+          `/v1/billing-periods/${charge?.period}/closes/${String(closing.body.id)}`,
+        );
+        return body.status === 'COMPLETED' ? body : undefined;
+      },
+      { description: 'the close to complete', timeoutMs: 30_000 },
+    );
+    expect(close.invoicesIssued).toBe(1);
+    const { body: issued } = await system.call('billing', 'GET', `/v1/invoices?closeId=${String(close.id)}`);
+    const [invoice] = issued.items as {
+      customerId: string;
+      number: string;
+      total: { amountMinor: number };
+    }[];
+    expect(invoice?.customerId).toBe(customer.id);
     expect(invoice?.total.amountMinor).toBe(306);
     const invoiceMail = await waitFor(
       async () => (await mail.to(customer.email)).find((m) => m.attachments.length > 0),

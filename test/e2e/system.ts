@@ -100,6 +100,9 @@ export async function startSystem(
         SMTP_URL: endpoints.smtpUrl,
         DATA_DIR: join(dataDir, name),
         TOPIC_PREFIX: topics.prefix,
+        // Where billing's links point, and where mailing fetches invoice PDFs: this billing.
+        ...(name === 'billing' ? { PUBLIC_URL: url.billing } : {}),
+        ...(name === 'mailing' && url.billing ? { BILLING_URL: url.billing } : {}),
         ...env[name],
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,8 +122,8 @@ export async function startSystem(
     ports[name] = await freePort();
     url[name] = `http://127.0.0.1:${ports[name]}`;
     logs[name] = [];
-    launch(name);
   }
+  for (const name of services) launch(name);
   for (const name of services) await ready(name);
 
   return {

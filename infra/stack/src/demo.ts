@@ -2,7 +2,7 @@
 /**
  * `pnpm demo`: the whole business on the running system — a customer with a contract in crm, a
  * conference booked in orders and reserved by conference-bridge, the confirmation email, a call
- * rated by billing and shown in crm, the period closed into an invoice emailed with its PDF, and
+ * rated by billing and shown in crm, the customer's period closed into an invoice emailed with its PDF, and
  * a campaign printed and announced by mailing — then where to look.
  */
 import { randomUUID } from 'node:crypto';
@@ -203,15 +203,24 @@ async function main(): Promise<void> {
     `7. crm shows period ${String(profile.period)}: ${euros(profile.chargesToDate)} for ${String(profile.callCount)} call(s)`,
   );
 
+  // Only this customer's invoice: on a system in use, the demo must not close everyone's month.
   const period = String(invoice.period);
-  const closed = await expectStatus(
-    200,
-    call('POST', `${BILLING}/v1/billing-periods/${period}/close`),
+  const closing = await expectStatus(
+    202,
+    call('POST', `${BILLING}/v1/billing-periods/${period}/close`, { customerId: customer.id }),
     'billing',
   );
-  const issued = (closed.invoices as Body[]).find((i) => i.customerId === customer.id) ?? invoice;
+  const closed = await until("billing to close the customer's period", async () => {
+    const { body } = await call(
+      'GET',
+      `${BILLING}/v1/billing-periods/${period}/closes/${String(closing.id)}`,
+    );
+    return body.status === 'COMPLETED' ? body : undefined;
+  });
+  const { body: byClose } = await call('GET', `${BILLING}/v1/invoices?closeId=${String(closed.id)}`);
+  const issued = (byClose.items as Body[] | undefined)?.[0] ?? invoice;
   print(
-    `8. billing closed ${period}: invoice ${String(issued.number)} for ${euros(issued.total)}, due ${String(issued.dueDate)}`,
+    `8. billing closed ${period} for this customer: invoice ${String(issued.number)} for ${euros(issued.total)}, due ${String(issued.dueDate)}`,
   );
   print(`   PDF: ${BILLING}/v1/invoices/${String(issued.id)}/pdf`);
   const invoiceMail = await until('the invoice email', async () =>

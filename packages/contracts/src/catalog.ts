@@ -169,9 +169,10 @@ export const TOPICS = {
     retention: { kind: 'delete', days: 90 },
     owner: 'billing',
     consumers: ['crm', 'mailing'],
-    personalData: ['pdf'],
+    personalData: [],
     latencyObjectiveMs: 60_000,
-    description: 'Issued invoices with their PDF: mailing emails them, the CRM shows the last one.',
+    description:
+      'Issued invoices with where their PDF is: mailing emails them with the PDF, the CRM shows the last one.',
   }),
   'mailing.message-sent.v1': topic({
     schema: 'mailing/MessageSent',

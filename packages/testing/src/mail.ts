@@ -43,6 +43,22 @@ export class MailReader {
     }));
   }
 
+  /** The bytes of one attachment of a delivered message, by the file name it was sent with. */
+  async attachment(messageId: string, fileName: string): Promise<Buffer> {
+    const message = `${this.apiUrl}/email/${encodeURIComponent(messageId)}`;
+    const described = await fetch(message, { signal: AbortSignal.timeout(5000) });
+    if (!described.ok) throw new Error(`GET ${message} answered HTTP ${described.status}`);
+    // MailDev stores an attachment under a name of its own.
+    const stored = ((await described.json()) as MailDevMessage).attachments?.find(
+      (a) => a.fileName === fileName,
+    );
+    if (!stored?.generatedFileName) throw new Error(`message ${messageId} has no attachment ${fileName}`);
+    const url = `${message}/attachment/${encodeURIComponent(stored.generatedFileName)}`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+
   /** Messages addressed to one recipient. */
   async to(address: string): Promise<DeliveredMail[]> {
     const wanted = address.toLowerCase();

@@ -42,6 +42,12 @@ export interface TestTopics {
     until: (events: readonly EventOf<T>[]) => boolean,
     timeoutMs?: number,
   ): Promise<EventOf<T>[]>;
+  /** The same, with each record's value size in bytes (its wire format, header included). */
+  records<T extends TopicName>(
+    topic: T,
+    until: (records: readonly { readonly event: EventOf<T>; readonly bytes: number }[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<{ event: EventOf<T>; bytes: number }[]>;
   /** Sets topic-level configs of one of these topics (e.g. `max.message.bytes`), as an operator would. */
   configure(topic: TopicName, configs: Readonly<Record<string, string>>): Promise<void>;
   cleanup(): Promise<void>;
@@ -89,6 +95,35 @@ export async function createTestTopics(): Promise<TestTopics> {
   const plans = plannedTopics(TOPICS, messaging.names);
   await applyTopics(admin, plans);
   let publisherStarted: Promise<void> | undefined;
+  const records: TestTopics['records'] = async (topic, until, timeoutMs = 30_000) => {
+    const consumer = messaging.kafka.consumer({ groupId: `reader-${randomUUID()}` });
+    const found: { event: EventOf<typeof topic>; bytes: number }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: messaging.names.physical(topic), fromBeginning: true });
+    try {
+      return await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new Error(`${found.length} events on ${topic} after ${timeoutMs} ms, not the ones expected`),
+          );
+        }, timeoutMs);
+        void consumer.run({
+          eachMessage: async ({ message }: { message: KafkaMessage }) => {
+            if (!message.value) return;
+            const event = await messaging.serde.decode(topic, message.value);
+            found.push({ event, bytes: message.value.length });
+            if (until(found)) {
+              clearTimeout(timer);
+              resolve([...found]);
+            }
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+  };
+
   return {
     prefix,
     messaging,
@@ -99,35 +134,10 @@ export async function createTestTopics(): Promise<TestTopics> {
       await messaging.publisher.publish(topic, String(key), event);
     },
     async read(topic, until, timeoutMs = 30_000) {
-      const consumer = messaging.kafka.consumer({ groupId: `reader-${randomUUID()}` });
-      const events: EventOf<typeof topic>[] = [];
-      await consumer.connect();
-      await consumer.subscribe({ topic: messaging.names.physical(topic), fromBeginning: true });
-      try {
-        return await new Promise((resolve, reject) => {
-          const timer = setTimeout(() => {
-            reject(
-              new Error(`${events.length} events on ${topic} after ${timeoutMs} ms, not the ones expected`),
-            );
-          }, timeoutMs);
-          const check = (): void => {
-            if (until(events)) {
-              clearTimeout(timer);
-              resolve([...events]);
-            }
-          };
-          void consumer.run({
-            eachMessage: async ({ message }: { message: KafkaMessage }) => {
-              if (!message.value) return;
-              events.push(await messaging.serde.decode(topic, message.value));
-              check();
-            },
-          });
-        });
-      } finally {
-        await consumer.disconnect();
-      }
+      const found = await records(topic, (rs) => until(rs.map((r) => r.event)), timeoutMs);
+      return found.map((r) => r.event);
     },
+    records,
     configure: (topic, configs) => configureTopic(messaging.kafka, messaging.names.physical(topic), configs),
     async cleanup() {
       if (publisherStarted) await messaging.publisher.stop();

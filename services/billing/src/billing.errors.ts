@@ -29,3 +29,10 @@ export class NoRatesError extends DomainError {
     );
   }
 }
+
+export class PeriodCloseNotFoundError extends DomainError {
+  readonly code = 'PERIOD_CLOSE_NOT_FOUND';
+  constructor(period: string, closeId: string) {
+    super(`no close ${closeId} of period ${period}`);
+  }
+}

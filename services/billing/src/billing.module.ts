@@ -8,6 +8,9 @@ import { AutoCloseScheduler } from './invoices/auto-close.scheduler.ts';
 import { ClosePeriodUseCase } from './invoices/close-period.use-case.ts';
 import { BillingPeriodsController, InvoicesController } from './invoices/invoices.controller.ts';
 import { InvoicesRepository } from './invoices/invoices.repository.ts';
+import { IssueInvoiceUseCase } from './invoices/issue-invoice.use-case.ts';
+import { PeriodCloseRunner } from './invoices/period-close.runner.ts';
+import { PeriodClosesRepository } from './invoices/period-closes.repository.ts';
 
 /** Customers' rates, calls and their charges, invoices. */
 @Module({
@@ -16,7 +19,10 @@ import { InvoicesRepository } from './invoices/invoices.repository.ts';
     CustomersRepository,
     CallsRepository,
     InvoicesRepository,
+    PeriodClosesRepository,
     ChargeCallsUseCase,
+    IssueInvoiceUseCase,
+    PeriodCloseRunner,
     ClosePeriodUseCase,
     AutoCloseScheduler,
   ],

@@ -23,6 +23,7 @@ export const billing: ServiceDefinition = {
   errorStatus: {
     INVOICE_NOT_FOUND: 404,
     NO_RATES: 404,
+    PERIOD_CLOSE_NOT_FOUND: 404,
     INVOICE_NOT_ISSUED: 409,
     PERIOD_NOT_STARTED: 422,
   },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EventOf } from '@switchboard/contracts';
 import {
   createTestDatabase,
@@ -10,9 +10,11 @@ import {
   testMeta,
   waitFor,
 } from '@switchboard/testing';
+import pg from 'pg';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { billing } from '../src/billing.service.ts';
+import { seedChargedCalls } from './seed.ts';
 
 const MINUTE = 60_000;
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
@@ -96,6 +98,7 @@ function callCompleted(customerId: string, startedAt: number): EventOf<'conferen
 
 interface InvoiceSummary {
   id: string;
+  customerId: string;
   number: string | null;
   status: string;
   period: string;
@@ -272,7 +275,7 @@ describe.each(['pglite', 'postgres'] as const)('billing on %s', (database) => {
     expect(second).toMatchObject({ ratesVersion: 2, total: eur(326) });
   });
 
-  it('closes a period: numbered invoices with PDF and due date, gap-free, and late charges on a new invoice', async () => {
+  it("closes one customer's period: a numbered invoice with due date, its PDF by reference, and late charges on a new invoice", async () => {
     const customerId = randomUUID();
     await topics.publish('crm.customer-registered.v1', customerRegistered(customerId));
     await topics.publish(
@@ -283,11 +286,11 @@ describe.each(['pglite', 'postgres'] as const)('billing on %s', (database) => {
     await topics.publish('conference.call-completed.v1', call);
     await chargesOf(call.callId);
 
-    const closed = await service.request('/v1/billing-periods/2026-10/close', { method: 'POST' });
-    expect(closed.status).toBe(200);
-    const body = (await closed.json()) as { invoicesIssued: number; invoices: InvoiceSummary[] };
-    const invoice = body.invoices.find((i) => i.total.amountMinor === 206);
-    expect(invoice).toMatchObject({ status: 'ISSUED', period: '2026-10', callCount: 1 });
+    const close = await closed(service, '2026-10', { customerId });
+    expect(close).toMatchObject({ period: '2026-10', customerId, invoicesIssued: 1, invoicesRemaining: 0 });
+    const [invoice, ...more] = await issuedBy(service, close.id);
+    expect(more).toEqual([]);
+    expect(invoice).toMatchObject({ status: 'ISSUED', period: '2026-10', callCount: 1, total: eur(206) });
     expect(invoice?.number).toMatch(/^INV-\d{4}-\d{6}$/);
     expect(invoice?.dueDate).toBe(new Date(Date.now() + 14 * 24 * 60 * MINUTE).toISOString().slice(0, 10));
 
@@ -300,36 +303,47 @@ describe.each(['pglite', 'postgres'] as const)('billing on %s', (database) => {
       invoiceNumber: invoice?.number,
       total: eur(206),
       lineCount: 3,
+      document: { url: `${service.url}/v1/invoices/${invoice?.id}/pdf`, mediaType: 'application/pdf' },
     });
 
-    const pdf = await service.request(`/v1/invoices/${invoice?.id}/pdf`);
+    // The event points to the PDF: billing serves it there, with the SHA-256 the event gives.
+    const pdf = await fetch(event?.document?.url ?? '');
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
-    const bytes = new Uint8Array(await pdf.arrayBuffer());
-    expect(Buffer.from(event?.pdf ?? []).equals(Buffer.from(bytes))).toBe(true);
-    const { text } = await extractText(await getDocumentProxy(bytes), { mergePages: true });
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    expect(event?.document).toMatchObject({ sha256, sizeBytes: bytes.length });
+    expect(pdf.headers.get('etag')).toBe(`"${sha256}"`);
+    expect(pdf.headers.get('repr-digest')).toBe(`sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`);
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(bytes)), { mergePages: true });
     expect(text).toContain(invoice?.number);
     expect(text).toContain('Muster GmbH');
     expect(text).toContain('2.06');
 
     // Closed again: nothing left to issue. A late call of the period opens a new invoice.
-    const again = (await (
-      await service.request('/v1/billing-periods/2026-10/close', { method: 'POST' })
-    ).json()) as {
-      invoicesIssued: number;
-    };
-    expect(again.invoicesIssued).toBe(0);
+    expect(await closed(service, '2026-10', { customerId })).toMatchObject({ invoicesIssued: 0 });
     const late = callCompleted(customerId, Date.parse('2026-10-30T09:00:00Z'));
     await topics.publish('conference.call-completed.v1', late);
     await chargesOf(late.callId);
-    const second = (await (
-      await service.request('/v1/billing-periods/2026-10/close', { method: 'POST' })
-    ).json()) as {
-      invoices: InvoiceSummary[];
-    };
-    const lateInvoice = second.invoices.find((i) => i.id !== invoice?.id);
+    const [lateInvoice] = await issuedBy(service, (await closed(service, '2026-10', { customerId })).id);
     const [prefix, year, sequence] = (invoice?.number ?? '').split('-');
     expect(lateInvoice?.number).toBe(`${prefix}-${year}-${String(Number(sequence) + 1).padStart(6, '0')}`);
     expect((await invoicesOf(customerId)).map((i) => i.status)).toEqual(['ISSUED', 'ISSUED']);
+  });
+
+  it('closes only the customer asked for, and the whole period when none is', async () => {
+    const [one, other] = [randomUUID(), randomUUID()];
+    await seedChargedCalls(service.running.database.db, {
+      customerIds: [one, other],
+      callsPerCustomer: 3,
+      period: '2026-09',
+    });
+    const first = await closed(service, '2026-09', { customerId: one });
+    expect((await issuedBy(service, first.id)).map((i) => i.customerId)).toEqual([one]);
+    expect((await invoicesOf(other)).map((i) => i.status)).toEqual(['OPEN']);
+    const all = await closed(service, '2026-09');
+    expect(all.customerId).toBeNull();
+    expect((await issuedBy(service, all.id)).map((i) => i.customerId)).toContain(other);
+    expect((await invoicesOf(other)).map((i) => i.status)).toEqual(['ISSUED']);
   });
 
   it('refuses to close a period that has not started or is not a month', async () => {
@@ -341,5 +355,133 @@ describe.each(['pglite', 'postgres'] as const)('billing on %s', (database) => {
     expect(((await bad.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('path.period');
     const missing = await service.request(`/v1/customers/${randomUUID()}/rates`);
     expect(missing.status).toBe(404);
+    const unknown = await service.request(`/v1/billing-periods/2026-10/closes/${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { code: string }).code).toBe('PERIOD_CLOSE_NOT_FOUND');
+    const stranger = await service.request('/v1/billing-periods/2026-10/close', {
+      body: { customerId: 'x' },
+    });
+    expect(stranger.status).toBe(400);
+  });
+});
+
+/** Asks for a close and waits until it is COMPLETED; answers it as it then is. */
+async function closed(
+  service: TestService,
+  period: string,
+  body: { customerId?: string } = {},
+): Promise<PeriodClose> {
+  const response = await service.request(`/v1/billing-periods/${period}/close`, { method: 'POST', body });
+  expect(response.status).toBe(202);
+  const location = response.headers.get('location') ?? '';
+  const running = (await response.json()) as PeriodClose;
+  expect(location).toBe(`/v1/billing-periods/${period}/closes/${running.id}`);
+  return waitFor(
+    async () => {
+      const close = (await (await service.request(location)).json()) as PeriodClose;
+      return close.status === 'COMPLETED' ? close : undefined;
+    },
+    { description: `the close of ${period} to complete`, timeoutMs: 120_000 },
+  );
+}
+
+/** Every invoice a close issued, in the order they were opened. */
+async function issuedBy(service: TestService, closeId: string): Promise<InvoiceSummary[]> {
+  const invoices: InvoiceSummary[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await (
+      await service.request(`/v1/invoices?closeId=${closeId}&limit=100${cursor ? `&cursor=${cursor}` : ''}`)
+    ).json()) as { items: InvoiceSummary[]; nextCursor: string | null };
+    invoices.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return invoices;
+}
+
+interface PeriodClose {
+  id: string;
+  period: string;
+  customerId: string | null;
+  status: 'RUNNING' | 'COMPLETED';
+  invoicesIssued: number;
+  invoicesRemaining: number;
+}
+
+describe('a period close stopped midway', () => {
+  let topics: TestTopics;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+
+  beforeAll(async () => {
+    topics = await createTestTopics();
+    database = await createTestDatabase(stackEndpoints().postgresUrl, 'billing_close');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await topics?.cleanup();
+  });
+
+  it('goes on when billing starts again, issuing each invoice once and numbering them without a gap', async () => {
+    const start = () =>
+      startTestService(billing, {
+        topics,
+        databaseUrl: database.url,
+        config: { unratedAfterMinutes: 0, invoiceDueDays: 14, invoiceNumberPrefix: 'INV' },
+      });
+    let service = await start();
+    let running = true;
+    onTestFinished(async () => {
+      if (running) await service.stop();
+    });
+    const customerIds = Array.from({ length: 40 }, () => randomUUID());
+    await seedChargedCalls(service.running.database.db, {
+      customerIds,
+      callsPerCustomer: 20,
+      period: '2026-08',
+    });
+    const response = await service.request('/v1/billing-periods/2026-08/close', { method: 'POST', body: {} });
+    const { id } = (await response.json()) as PeriodClose;
+    await waitFor(
+      async () => {
+        const close = (await (
+          await service.request(`/v1/billing-periods/2026-08/closes/${id}`)
+        ).json()) as PeriodClose;
+        return close.invoicesIssued >= 5 ? true : undefined;
+      },
+      { description: 'a few invoices issued' },
+    );
+    await service.stop(); // as a deployment stops it, midway through the close
+    running = false;
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM invoices WHERE status = 'ISSUED'`,
+    );
+    await client.end();
+    expect(rows[0]?.n).toBeGreaterThanOrEqual(5);
+    expect(rows[0]?.n).toBeLessThan(40);
+
+    service = await start();
+    running = true;
+    const close = await waitFor(
+      async () => {
+        const c = (await (
+          await service.request(`/v1/billing-periods/2026-08/closes/${id}`)
+        ).json()) as PeriodClose;
+        return c.status === 'COMPLETED' ? c : undefined;
+      },
+      { description: 'the close to complete after the restart', timeoutMs: 120_000 },
+    );
+    expect(close).toMatchObject({ invoicesIssued: 40, invoicesRemaining: 0 });
+    const invoices = await issuedBy(service, id);
+    expect(invoices.map((i) => i.customerId).sort()).toEqual([...customerIds].sort());
+    const sequences = invoices.map((i) => Number(i.number?.split('-')[2])).sort((a, b) => a - b);
+    expect(sequences).toEqual(Array.from({ length: 40 }, (_, i) => (sequences[0] ?? 0) + i));
+    const events = await topics.read('billing.invoice-issued.v1', (es) =>
+      customerIds.every((c) => es.some((e) => e.customerId === c)),
+    );
+    expect(new Set(events.map((e) => e.invoiceId)).size).toBe(40);
+    expect(new Set(events.map((e) => e.invoiceNumber)).size).toBe(40);
   });
 });

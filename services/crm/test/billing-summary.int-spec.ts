@@ -77,7 +77,12 @@ function issued(
     dueDate: '2026-06-14',
     total: eur(totalMinor),
     lineCount: 2,
-    pdf: Buffer.from('%PDF-1.7 invoice'),
+    document: {
+      url: 'http://127.0.0.1:3002/v1/invoices/00000000-0000-4000-8000-000000000001/pdf',
+      sha256: '0'.repeat(64),
+      sizeBytes: 16,
+      mediaType: 'application/pdf',
+    },
   };
 }
 

@@ -11,7 +11,15 @@ describe('loadConfig', () => {
       printSpoolDir: '/var/lib/mailing/print-spool',
       campaignPaceMs: 0,
       mailRetryMaxDelayMs: 300_000,
+      billingUrl: 'http://127.0.0.1:3002',
     });
+  });
+
+  it("fetches invoice PDFs from billing's API where BILLING_URL says", () => {
+    expect(loadConfig({ BILLING_URL: 'http://billing:3002/' }).billingUrl).toBe('http://billing:3002');
+    expect(() => loadConfig({ BILLING_URL: 'ftp://billing' })).toThrow(
+      /BILLING_URL must be a http:\/\/ or https:\/\/ URL/,
+    );
   });
 
   it('takes a printer and a spool folder of its own', () => {

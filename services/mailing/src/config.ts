@@ -29,6 +29,8 @@ const schema = z.object({
   PRINT_SPOOL_DIR: z.string().min(1).optional(),
   /** Pause between two recipients of a campaign, sparing the printer and the SMTP server. */
   CAMPAIGN_PACE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** Billing's API: invoice PDFs are fetched from it, and from nowhere else. */
+  BILLING_URL: url('BILLING_URL', ['http:', 'https:']).default(`http://127.0.0.1:${DEFAULT_PORTS.billing}`),
   /** Longest wait between two attempts to send a message the SMTP server refused or missed. */
   MAIL_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(10).max(3_600_000).default(300_000),
 });
@@ -40,6 +42,7 @@ export interface MailingConfig extends ServiceConfig {
   readonly printSpoolDir: string;
   readonly campaignPaceMs: number;
   readonly mailRetryMaxDelayMs: number;
+  readonly billingUrl: string;
 }
 
 /** Reads the service's configuration once at boot; fails naming every bad variable. */
@@ -53,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MailingConfig 
     printSpoolDir: vars.PRINT_SPOOL_DIR ?? join(vars.DATA_DIR, 'print-spool'),
     campaignPaceMs: vars.CAMPAIGN_PACE_MS,
     mailRetryMaxDelayMs: vars.MAIL_RETRY_MAX_DELAY_MS,
+    billingUrl: vars.BILLING_URL.replace(/\/+$/, ''),
   };
 }

@@ -8,6 +8,7 @@ import { ApplyContactUseCase } from './contacts/apply-contact.use-case.ts';
 import { ContactsController } from './contacts/contacts.controller.ts';
 import { ContactsRepository } from './contacts/contacts.repository.ts';
 import { MailDispatcher } from './mail/mail-dispatcher.ts';
+import { AttachmentFetcher } from './mail/attachment-fetcher.ts';
 import { MailTransport } from './mail/mail-transport.ts';
 import { OutgoingMailRepository } from './mail/outgoing-mail.repository.ts';
 import { QueueMailUseCase } from './mail/queue-mail.use-case.ts';
@@ -26,6 +27,7 @@ import { PrintingModule } from './printing/printing.module.ts';
     ApplyContactUseCase,
     OutgoingMailRepository,
     MailTransport,
+    AttachmentFetcher,
     MailDispatcher,
     QueueMailUseCase,
     CampaignsRepository,

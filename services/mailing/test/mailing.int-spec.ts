@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Campaign } from '../src/campaigns/dto/campaign.dto.ts';
 import { mailing } from '../src/mailing.service.ts';
 import {
+  billingDocuments,
   customerRegistered,
   drained,
   flakySmtpServer,
@@ -94,13 +95,19 @@ describe('mailing', () => {
 
   describe('emails', () => {
     let service: TestService;
+    let billing: Awaited<ReturnType<typeof billingDocuments>>;
 
     beforeAll(async () => {
-      service = await startTestService(mailing, { topics, config: mailingConfig(spool) });
+      billing = await billingDocuments();
+      service = await startTestService(mailing, {
+        topics,
+        config: mailingConfig(spool, { billingUrl: billing.url }),
+      });
     });
 
     afterAll(async () => {
       await service?.stop();
+      await billing?.close();
     });
 
     it('emails the booking confirmation once, however often the reservation arrives', async () => {
@@ -185,32 +192,109 @@ describe('mailing', () => {
       expect(await mail().to(older.email)).toHaveLength(0);
     });
 
-    it('emails an issued invoice with its PDF attached', async () => {
-      const customer = customerRegistered({ email: uniqueEmail('invoice') });
-      await topics.publish('crm.customer-registered.v1', customer);
-      const invoiceId = randomUUID();
-      const number = `INV-${randomUUID().slice(0, 6)}`;
-      await topics.publish('billing.invoice-issued.v1', {
+    /** billing.invoice-issued for a new invoice of `customerId`, its PDF served at `document`. */
+    function invoiceIssued(
+      customerId: string,
+      document: EventOf<'billing.invoice-issued.v1'>['document'],
+      invoiceId: string,
+    ): EventOf<'billing.invoice-issued.v1'> {
+      return {
         meta: testMeta('billing'),
-        customerId: customer.customerId,
+        customerId,
         invoiceId,
-        invoiceNumber: number,
+        invoiceNumber: `INV-${randomUUID().slice(0, 6)}`,
         period: '2031-02',
         issuedAt: Date.UTC(2031, 2, 1),
         dueDate: '2031-03-15',
         total: { amountMinor: 1_234_567, currency: 'KWD' },
         lineCount: 4,
-        pdf: Buffer.from('%PDF-1.4\n% an invoice\n%%EOF\n'),
-      });
+        document,
+      };
+    }
+
+    it("emails an issued invoice with the PDF its event points to, fetched from billing's API, waiting while billing does not answer", async () => {
+      const customer = customerRegistered({ email: uniqueEmail('invoice') });
+      await topics.publish('crm.customer-registered.v1', customer);
+      const invoiceId = randomUUID();
+      const pdf = Buffer.from(`%PDF-1.4\n% invoice ${invoiceId}\n%%EOF\n`);
+      billing.unavailableFor(2);
+      const event = invoiceIssued(customer.customerId, billing.serve(invoiceId, pdf), invoiceId);
+      await topics.publish('billing.invoice-issued.v1', event);
       const [email] = await delivered(customer.email);
-      expect(email?.subject).toBe(`Invoice ${number} for 2031-02`);
+      expect(email?.subject).toBe(`Invoice ${event.invoiceNumber} for 2031-02`);
       expect(email?.text).toContain('KWD\u00a01,234.567');
       expect(email?.text).toContain('15 March 2031');
-      expect(email?.attachments).toEqual([
-        { fileName: `invoice-${number}.pdf`, contentType: 'application/pdf' },
-      ]);
+      const fileName = `invoice-${event.invoiceNumber}.pdf`;
+      expect(email?.attachments).toEqual([{ fileName, contentType: 'application/pdf' }]);
+      const attached = await mail().attachment(email?.id ?? '', fileName);
+      expect(createHash('sha256').update(attached).digest('hex')).toBe(event.document?.sha256);
+      // Two answers of 503, then the PDF: three requests, one email.
+      expect(billing.requests(invoiceId)).toBe(3);
       const [sent] = await messageSent(invoiceId, 1);
       expect(sent).toMatchObject({ kind: 'INVOICE', channel: 'EMAIL', customerId: customer.customerId });
+      const row = await rowOf<{ attempts: number; attachment: unknown }>(
+        service,
+        'SELECT attempts, attachment FROM outgoing_mail WHERE related_id = $1',
+        [invoiceId],
+      );
+      expect(row).toEqual({ attempts: 3, attachment: null });
+      expect(await mail().to(customer.email)).toHaveLength(1);
+    });
+
+    it("never sends an invoice with a PDF other than the event's: it waits until billing serves the right one", async () => {
+      const customer = customerRegistered({ email: uniqueEmail('tampered') });
+      await topics.publish('crm.customer-registered.v1', customer);
+      const invoiceId = randomUUID();
+      const pdf = Buffer.from(`%PDF-1.4\n% invoice ${invoiceId}\n%%EOF\n`);
+      const event = invoiceIssued(customer.customerId, billing.serve(invoiceId, pdf), invoiceId);
+      billing.replace(invoiceId, Buffer.from('%PDF-1.4\n% another document\n%%EOF\n'));
+      await topics.publish('billing.invoice-issued.v1', event);
+      const waiting = await waitFor(
+        async () => {
+          const row = await rowOf<{ status: string; last_error: string | null }>(
+            service,
+            'SELECT status, last_error FROM outgoing_mail WHERE related_id = $1',
+            [invoiceId],
+          );
+          return row?.last_error ? row : undefined;
+        },
+        { description: 'a failed attempt on record' },
+      );
+      expect(waiting.status).toBe('PENDING');
+      expect(waiting.last_error).toContain(`not ${event.document?.sha256} as the event says`);
+      expect(await mail().to(customer.email)).toHaveLength(0);
+
+      billing.replace(invoiceId, pdf);
+      const [email] = await delivered(customer.email);
+      const attached = await mail().attachment(email?.id ?? '', `invoice-${event.invoiceNumber}.pdf`);
+      expect(attached.equals(pdf)).toBe(true);
+    });
+
+    it("dead-letters an invoice whose PDF is anywhere but on billing's API, and fetches nothing", async () => {
+      const customer = customerRegistered({ email: uniqueEmail('untrusted') });
+      await topics.publish('crm.customer-registered.v1', customer);
+      const invoiceId = randomUUID();
+      const elsewhere = {
+        url: `http://127.0.0.1:1/v1/invoices/${invoiceId}/pdf`,
+        sha256: '0'.repeat(64),
+        sizeBytes: 10,
+        mediaType: 'application/pdf',
+      };
+      await topics.publish(
+        'billing.invoice-issued.v1',
+        invoiceIssued(customer.customerId, elsewhere, invoiceId),
+      );
+      const parked = await waitFor(
+        async () =>
+          service.logs.find(
+            (l) => l.event === 'messaging.event.dead-lettered' && l.key === customer.customerId,
+          ),
+        { description: 'the invoice event dead-lettered' },
+      );
+      expect(parked).toMatchObject({ errorClass: 'UntrustedDocumentError' });
+      expect(
+        await rowOf(service, 'SELECT id FROM outgoing_mail WHERE related_id = $1', [invoiceId]),
+      ).toBeUndefined();
     });
   });
   describe('with an SMTP server that refuses for a while', () => {

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createConnection, createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { CustomerSegment, EventOf } from '@switchboard/contracts';
@@ -18,6 +19,7 @@ export function mailingConfig(
     printSpoolDir,
     campaignPaceMs: 0,
     mailRetryMaxDelayMs: 2_000,
+    billingUrl: defaults.billingUrl,
     ...overrides,
   };
 }
@@ -130,5 +132,59 @@ export async function flakySmtpServer(
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * An HTTP server on loopback in billing's place, serving invoice PDFs where billing does
+ * (`/v1/invoices/{id}/pdf`): this suite publishes billing's events, so it serves what they point to.
+ * It can answer 503 for a while, or serve other bytes than the event's SHA-256 says.
+ */
+export async function billingDocuments(): Promise<{
+  url: string;
+  /** Serves a PDF for an invoice; answers the event's `document`. */
+  serve(invoiceId: string, pdf: Buffer): EventOf<'billing.invoice-issued.v1'>['document'];
+  /** Serves other bytes at an invoice's URL (the event's SHA-256 stays). */
+  replace(invoiceId: string, bytes: Buffer): void;
+  /** Answers the next `count` requests 503. */
+  unavailableFor(count: number): void;
+  /** Requests for an invoice's PDF so far. */
+  requests(invoiceId: string): number;
+  close(): Promise<void>;
+}> {
+  const documents = new Map<string, Buffer>();
+  const counts = new Map<string, number>();
+  let unavailable = 0;
+  const server = createHttpServer((request, response) => {
+    const invoiceId = /^\/v1\/invoices\/([^/]+)\/pdf$/.exec(request.url ?? '')?.[1] ?? '';
+    counts.set(invoiceId, (counts.get(invoiceId) ?? 0) + 1);
+    const pdf = documents.get(invoiceId);
+    if (unavailable > 0) {
+      unavailable -= 1;
+      response.writeHead(503).end();
+    } else if (!pdf) {
+      response.writeHead(404).end();
+    } else {
+      response.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Length': pdf.length }).end(pdf);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    serve(invoiceId, pdf) {
+      documents.set(invoiceId, pdf);
+      return {
+        url: `${url}/v1/invoices/${invoiceId}/pdf`,
+        sha256: createHash('sha256').update(pdf).digest('hex'),
+        sizeBytes: pdf.length,
+        mediaType: 'application/pdf',
+      };
+    },
+    replace: (invoiceId, bytes) => void documents.set(invoiceId, bytes),
+    unavailableFor: (count) => void (unavailable = count),
+    requests: (invoiceId) => counts.get(invoiceId) ?? 0,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

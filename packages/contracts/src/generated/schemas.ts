@@ -314,9 +314,40 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
         "doc": "Number of lines on the invoice."
       },
       {
-        "name": "pdf",
-        "type": "bytes",
-        "doc": "The rendered invoice as a PDF document. Personal data."
+        "name": "document",
+        "type": [
+          "null",
+          {
+            "type": "record",
+            "name": "DocumentRef",
+            "namespace": "dev.switchboard.common",
+            "doc": "Where a document is and how to know it is the right one: events carry documents by reference, never inline.",
+            "fields": [
+              {
+                "name": "url",
+                "type": "string",
+                "doc": "Absolute URL of the document on the owning service's API; GET it with the service's credentials."
+              },
+              {
+                "name": "sha256",
+                "type": "string",
+                "doc": "SHA-256 of the document's bytes, as 64 lowercase hexadecimal digits."
+              },
+              {
+                "name": "sizeBytes",
+                "type": "long",
+                "doc": "Size of the document in bytes."
+              },
+              {
+                "name": "mediaType",
+                "type": "string",
+                "doc": "IANA media type of the document, e.g. \"application/pdf\"."
+              }
+            ]
+          }
+        ],
+        "default": null,
+        "doc": "The invoice as a PDF document: its URL on billing's API and its SHA-256. Null only in events of billing before documents travelled by reference (those carried the PDF inline, in a field since removed); their PDF is at billing's /v1/invoices/{invoiceId}/pdf."
       }
     ]
   },

@@ -209,6 +209,18 @@ export interface CustomerUpdated {
   readonly marketingConsent: boolean;
 }
 
+/** Where a document is and how to know it is the right one: events carry documents by reference, never inline. */
+export interface DocumentRef {
+  /** Absolute URL of the document on the owning service's API; GET it with the service's credentials. */
+  readonly url: string;
+  /** SHA-256 of the document's bytes, as 64 lowercase hexadecimal digits. */
+  readonly sha256: string;
+  /** Size of the document in bytes. */
+  readonly sizeBytes: number;
+  /** IANA media type of the document, e.g. "application/pdf". */
+  readonly mediaType: string;
+}
+
 /** Carried by every event: who produced it, when, and which request and event it follows from. */
 export interface EventMeta {
   /** Unique id of this event; consumers record it to ignore redeliveries. (UUID) */
@@ -243,8 +255,8 @@ export interface InvoiceIssued {
   readonly total: Money;
   /** Number of lines on the invoice. */
   readonly lineCount: number;
-  /** The rendered invoice as a PDF document. Personal data. */
-  readonly pdf: Buffer;
+  /** The invoice as a PDF document: its URL on billing's API and its SHA-256. Null only in events of billing before documents travelled by reference (those carried the PDF inline, in a field since removed); their PDF is at billing's /v1/invoices/{invoiceId}/pdf. */
+  readonly document: null | DocumentRef;
 }
 
 /** How a message travels; OTHER for channels this schema does not know yet. */

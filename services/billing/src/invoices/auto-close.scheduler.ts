@@ -3,13 +3,15 @@ import { CONFIG, LOGGER, type Logger } from '@switchboard/service';
 import type { BillingConfig } from '../config.ts';
 import { ClosePeriodUseCase } from './close-period.use-case.ts';
 import { InvoicesRepository } from './invoices.repository.ts';
+import { PeriodClosesRepository } from './period-closes.repository.ts';
 import { periodBounds } from './periods.ts';
 
 const EVERY_MS = 60_000;
 
 /**
- * With AUTO_CLOSE_AFTER_HOURS set, closes every period with open invoices once it has been over
- * for that many hours (checked every minute); without it, periods close only by request.
+ * With AUTO_CLOSE_AFTER_HOURS set, asks for every period with open invoices to be closed once it
+ * has been over for that many hours (checked every minute; once while a close of it runs); without
+ * it, periods close only by request.
  */
 @Injectable()
 export class AutoCloseScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,6 +21,7 @@ export class AutoCloseScheduler implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(CONFIG) private readonly config: BillingConfig,
     private readonly invoices: InvoicesRepository,
+    private readonly closes: PeriodClosesRepository,
     private readonly close: ClosePeriodUseCase,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -44,10 +47,11 @@ export class AutoCloseScheduler implements OnApplicationBootstrap, OnApplication
   private async closeEnded(graceMs: number): Promise<void> {
     try {
       for (const period of await this.invoices.periodsWithOpenInvoices()) {
-        if (periodBounds(period).end + graceMs <= Date.now()) await this.close.execute(period);
+        if (periodBounds(period).end + graceMs > Date.now()) continue;
+        if (!(await this.closes.runningForWholePeriod(period))) await this.close.execute(period);
       }
     } catch (error) {
-      // Tried again at the next tick; a failed issue leaves its invoice open, nothing is lost.
+      // Tried again at the next tick: nothing was asked for, or the close asked for runs on.
       this.logger.error({ event: 'billing.auto-close.failed', err: error }, 'billing.auto-close.failed');
     }
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeCursor, type Page, pageOf } from '@switchboard/http';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
@@ -125,15 +126,6 @@ export class InvoicesRepository {
     return { chargesToDate: Number(rows[0]?.total ?? 0), callCount: Number(rows[0]?.count ?? 0) };
   }
 
-  /** Ids of the period's open invoices, in the order they were opened. */
-  async openIdsOf(period: string): Promise<string[]> {
-    const { rows } = await this.db.query<{ id: string }>(
-      `SELECT id FROM invoices WHERE period = $1 AND status = 'OPEN' ORDER BY seq`,
-      [period],
-    );
-    return rows.map((r) => r.id);
-  }
-
   /** Periods that still have open invoices, oldest first. */
   async periodsWithOpenInvoices(): Promise<string[]> {
     const { rows } = await this.db.query<{ period: string }>(
@@ -174,12 +166,28 @@ export class InvoicesRepository {
   async issue(
     tx: SqlExecutor,
     id: string,
-    issued: { number: string; issuedAt: number; dueDate: string; pdf: Buffer },
+    issued: {
+      number: string;
+      issuedAt: number;
+      dueDate: string;
+      pdf: Buffer;
+      pdfSha256: string;
+      closeId: string;
+    },
   ): Promise<InvoiceSummary> {
     const { rows } = await tx.query<InvoiceRow>(
-      `UPDATE invoices SET status = 'ISSUED', number = $2, issued_at = $3, due_date = $4, pdf = $5
+      `UPDATE invoices SET status = 'ISSUED', number = $2, issued_at = $3, due_date = $4, pdf = $5,
+         pdf_sha256 = $6, close_id = $7
        WHERE id = $1 RETURNING ${SUMMARY_COLUMNS}`,
-      [id, issued.number, new Date(issued.issuedAt), issued.dueDate, issued.pdf],
+      [
+        id,
+        issued.number,
+        new Date(issued.issuedAt),
+        issued.dueDate,
+        issued.pdf,
+        issued.pdfSha256,
+        issued.closeId,
+      ],
     );
     return toSummary(rows[0] as InvoiceRow);
   }
@@ -220,18 +228,28 @@ export class InvoicesRepository {
     return rows[0] ? toSummary(rows[0]) : undefined;
   }
 
-  async pdf(
-    id: string,
-  ): Promise<{ status: 'OPEN' | 'ISSUED'; number: string | null; pdf: Buffer | null } | undefined> {
+  /** An issued invoice's PDF and its SHA-256 (hex); `pdf` is null while it is open. */
+  async pdf(id: string): Promise<
+    | {
+        status: 'OPEN' | 'ISSUED';
+        number: string | null;
+        pdf: Buffer | null;
+        sha256: string | null;
+      }
+    | undefined
+  > {
     const { rows } = await this.db.query<{
       status: 'OPEN' | 'ISSUED';
       number: string | null;
       pdf: Buffer | Uint8Array | null;
-    }>('SELECT status, number, pdf FROM invoices WHERE id = $1', [id]);
+      pdf_sha256: string | null;
+    }>('SELECT status, number, pdf, pdf_sha256 FROM invoices WHERE id = $1', [id]);
     const row = rows[0];
-    return row
-      ? { status: row.status, number: row.number, pdf: row.pdf === null ? null : Buffer.from(row.pdf) }
-      : undefined;
+    if (!row) return undefined;
+    const pdf = row.pdf === null ? null : Buffer.from(row.pdf);
+    // Invoices issued before the digest was kept get it worked out here.
+    const sha256 = row.pdf_sha256 ?? (pdf ? createHash('sha256').update(pdf).digest('hex') : null);
+    return { status: row.status, number: row.number, pdf, sha256 };
   }
 
   async list(query: ListInvoicesQuery): Promise<Page<InvoiceSummary>> {
@@ -239,9 +257,16 @@ export class InvoicesRepository {
     const { rows } = await this.db.query<InvoiceRow>(
       `SELECT ${SUMMARY_COLUMNS} FROM invoices
        WHERE seq > $1 AND ($2::uuid IS NULL OR customer_id = $2) AND ($3::text IS NULL OR period = $3)
-         AND ($4::text IS NULL OR status = $4)
-       ORDER BY seq LIMIT $5`,
-      [after, query.customerId ?? null, query.period ?? null, query.status ?? null, query.limit + 1],
+         AND ($4::text IS NULL OR status = $4) AND ($5::uuid IS NULL OR close_id = $5)
+       ORDER BY seq LIMIT $6`,
+      [
+        after,
+        query.customerId ?? null,
+        query.period ?? null,
+        query.status ?? null,
+        query.closeId ?? null,
+        query.limit + 1,
+      ],
     );
     return pageOf(rows, query.limit, toSummary, (row) => [Number(row.seq)]);
   }

@@ -36,7 +36,7 @@ const invoice = (period: string, number: string, issuedAt: number): InvoiceIssue
   dueDate: '2026-06-14',
   total: eur(500),
   lineCount: 3,
-  pdf: Buffer.from('%PDF-1.7'),
+  document: null,
 });
 
 type Event = { kind: 'charge'; event: CallCharged } | { kind: 'invoice'; event: InvoiceIssued };

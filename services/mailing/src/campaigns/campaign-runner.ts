@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import { injectTraceContext, Outbox, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
-import { CONFIG, DATABASE, LOGGER, type Logger, newMeta } from '@switchboard/service';
+import { CONFIG, DATABASE, ExclusiveLoop, LOGGER, type Logger, newMeta } from '@switchboard/service';
 import type { MailingConfig } from '../config.ts';
 import { ContactsRepository } from '../contacts/contacts.repository.ts';
 import { retryDelayMs } from '../mail/backoff.ts';
@@ -15,7 +15,7 @@ import { OutgoingMailRepository } from '../mail/outgoing-mail.repository.ts';
 import { withoutAddresses } from '../mail/send-failure.ts';
 import { PRINTER, type Printer } from '../printing/printer.ts';
 import { inStoredTrace } from '../tracing.ts';
-import { ExclusiveLoop } from '../work/exclusive-loop.ts';
+
 import { CampaignRenderer, type RecipientContent } from './campaign-content.ts';
 import { CampaignProgress } from './campaign-progress.ts';
 import { CampaignsRepository, type DueRecipient } from './campaigns.repository.ts';

@@ -7,11 +7,12 @@ import {
 import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import type { MessageKind } from '@switchboard/contracts';
 import { Outbox, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
-import { CONFIG, DATABASE, LOGGER, type Logger, newMeta } from '@switchboard/service';
+import { CONFIG, DATABASE, ExclusiveLoop, LOGGER, type Logger, newMeta } from '@switchboard/service';
 import { CampaignProgress } from '../campaigns/campaign-progress.ts';
 import type { MailingConfig } from '../config.ts';
 import { inStoredTrace } from '../tracing.ts';
-import { ExclusiveLoop } from '../work/exclusive-loop.ts';
+
+import { AttachmentFetcher } from './attachment-fetcher.ts';
 import { retryDelayMs } from './backoff.ts';
 import { MailTransport } from './mail-transport.ts';
 import { type MailKind, type OutgoingMail, OutgoingMailRepository } from './outgoing-mail.repository.ts';
@@ -54,6 +55,7 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly mails: OutgoingMailRepository,
     private readonly transport: MailTransport,
+    private readonly attachments: AttachmentFetcher,
     private readonly outbox: Outbox,
     private readonly campaigns: CampaignProgress,
   ) {
@@ -108,14 +110,35 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
       ...(mail.campaignId ? { 'mailing.campaign.id': mail.campaignId } : {}),
     };
     return inStoredTrace(SPAN_NAMES[mail.kind], mail.trace, attributes, async (span) => {
+      let attachment;
       try {
-        await this.transport.send(mail, this.aborts.signal);
+        attachment = await this.attachmentOf(mail);
+      } catch (error) {
+        // The email waits for its attachment: tried again, with the same backoff as a refused send.
+        const reason = `attachment not fetched: ${(error as Error).message}`.slice(0, 500);
+        await this.failed(mail, { reason, permanent: false }, span);
+        return;
+      }
+      try {
+        await this.transport.send(mail, attachment, this.aborts.signal);
       } catch (error) {
         await this.failed(mail, describeSendFailure(error), span);
         return;
       }
       await this.sent(mail);
     });
+  }
+
+  /** The email's attachment as it is sent: fetched now when the row holds only where it is. */
+  private async attachmentOf(
+    mail: OutgoingMail,
+  ): Promise<{ fileName: string; content: Buffer; contentType: string } | undefined> {
+    const attachment = mail.attachment;
+    if (!attachment) return undefined;
+    if ('content' in attachment)
+      return { fileName: attachment.fileName, content: attachment.content, contentType: 'application/pdf' };
+    const content = await this.attachments.fetch(attachment, this.aborts.signal);
+    return { fileName: attachment.fileName, content, contentType: attachment.mediaType };
   }
 
   private async sent(mail: OutgoingMail): Promise<void> {

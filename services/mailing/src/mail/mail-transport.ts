@@ -43,18 +43,23 @@ export class MailTransport {
    * again — after a crash between the server's answer and the commit — has the same Message-ID,
    * and mail systems that deduplicate by it show it once.
    */
-  async send(mail: OutgoingMail, signal: AbortSignal): Promise<void> {
+  async send(
+    mail: OutgoingMail,
+    attachment:
+      { readonly fileName: string; readonly content: Buffer; readonly contentType: string } | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     await this.transporter.sendMail({
       to: mail.to,
       subject: mail.subject,
       text: mail.text,
       messageId: `<${mail.id}@${this.domain}>`,
-      attachments: mail.attachment
+      attachments: attachment
         ? [
             {
-              filename: mail.attachment.fileName,
-              content: mail.attachment.content,
-              contentType: 'application/pdf',
+              filename: attachment.fileName,
+              content: attachment.content,
+              contentType: attachment.contentType,
             },
           ]
         : [],

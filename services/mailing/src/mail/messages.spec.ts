@@ -1,4 +1,6 @@
+import type { InvoiceIssued } from '@switchboard/contracts';
 import { describe, expect, it } from 'vitest';
+import { UntrustedDocumentError } from './mail.errors.ts';
 import { bookingConfirmation, invoiceEmail } from './messages.ts';
 
 const meta = {
@@ -34,40 +36,62 @@ describe('bookingConfirmation', () => {
 });
 
 describe('invoiceEmail', () => {
-  it('names the number and the period, shows the total and due date, and attaches the PDF', () => {
-    const pdf = Buffer.from('%PDF-1.7 test');
-    const mail = invoiceEmail({
+  const BILLING = 'http://127.0.0.1:3002';
+  const invoice = (overrides: Partial<InvoiceIssued> = {}): InvoiceIssued => {
+    const invoiceId = crypto.randomUUID();
+    return {
       meta,
       customerId: crypto.randomUUID(),
-      invoiceId: crypto.randomUUID(),
+      invoiceId,
       invoiceNumber: 'INV-2026-000042',
       period: '2026-11',
       issuedAt: 0,
       dueDate: '2026-12-15',
       total: { amountMinor: 1_234_567, currency: 'BHD' },
       lineCount: 3,
-      pdf,
-    });
+      document: {
+        url: `${BILLING}/v1/invoices/${invoiceId}/pdf`,
+        sha256: 'ab'.repeat(32),
+        sizeBytes: 1234,
+        mediaType: 'application/pdf',
+      },
+      ...overrides,
+    };
+  };
+
+  it('names the invoice, its total in the currency’s minor units, its due date, and attaches the PDF it points to', () => {
+    const event = invoice();
+    const mail = invoiceEmail(event, BILLING);
     expect(mail.subject).toBe('Invoice INV-2026-000042 for 2026-11');
     expect(mail.text).toContain('Total:    BHD\u00a01,234.567');
     expect(mail.text).toContain('Due date: 15 December 2026');
-    expect(mail.attachment?.fileName).toBe('invoice-INV-2026-000042.pdf');
-    expect(mail.attachment?.content.equals(pdf)).toBe(true);
+    expect(mail.attachment).toEqual({
+      fileName: 'invoice-INV-2026-000042.pdf',
+      url: event.document?.url,
+      sha256: 'ab'.repeat(32),
+      mediaType: 'application/pdf',
+    });
   });
 
   it('keeps path separators out of the attachment’s name', () => {
-    const mail = invoiceEmail({
-      meta,
-      customerId: crypto.randomUUID(),
-      invoiceId: crypto.randomUUID(),
-      invoiceNumber: 'INV/2026/7',
-      period: '2026-11',
-      issuedAt: 0,
-      dueDate: '2026-12-15',
-      total: { amountMinor: 0, currency: 'EUR' },
-      lineCount: 0,
-      pdf: Buffer.alloc(0),
-    });
+    const mail = invoiceEmail(invoice({ invoiceNumber: 'INV/2026/7' }), BILLING);
     expect(mail.attachment?.fileName).toBe('invoice-INV-2026-7.pdf');
+  });
+
+  it("takes an older event's PDF from billing's usual place for it, with nothing to check it against", () => {
+    const event = invoice({ document: null });
+    expect(invoiceEmail(event, BILLING).attachment).toMatchObject({
+      url: `${BILLING}/v1/invoices/${event.invoiceId}/pdf`,
+      sha256: null,
+    });
+  });
+
+  it('refuses a PDF anywhere but on billing’s API', () => {
+    const event = invoice();
+    const elsewhere = { ...event, document: { ...event.document!, url: 'http://attacker.example/x.pdf' } };
+    expect(() => invoiceEmail(elsewhere, BILLING)).toThrow(UntrustedDocumentError);
+    expect(() => invoiceEmail(elsewhere, BILLING)).toThrow(
+      /outside billing's API at http:\/\/127\.0\.0\.1:3002/,
+    );
   });
 });

@@ -1,11 +1,23 @@
 import type { BridgeReserved, InvoiceIssued } from '@switchboard/contracts';
+import { UntrustedDocumentError } from './mail.errors.ts';
 import { formatDate, formatMoney, formatUtc } from './format.ts';
+
+/**
+ * A document an email attaches, by reference: fetched when the email is sent (the email waits
+ * until that succeeds) and checked against its SHA-256 when the event gave one.
+ */
+export interface AttachmentRef {
+  readonly fileName: string;
+  readonly url: string;
+  readonly sha256: string | null;
+  readonly mediaType: string;
+}
 
 /** An email's content, before it is addressed. */
 export interface MailContent {
   readonly subject: string;
   readonly text: string;
-  readonly attachment?: { readonly fileName: string; readonly content: Buffer };
+  readonly attachment?: AttachmentRef;
 }
 
 const SIGNATURE =
@@ -33,8 +45,20 @@ export function bookingConfirmation(event: BridgeReserved): MailContent {
   };
 }
 
-/** The invoice of a period, with its PDF attached. */
-export function invoiceEmail(event: InvoiceIssued): MailContent {
+/**
+ * The invoice of a period, with its PDF attached: the one the event points to, which must be on
+ * billing's API (`billingUrl`); events from before documents travelled by reference point to
+ * nothing, and their PDF is at billing's usual place for it.
+ */
+export function invoiceEmail(event: InvoiceIssued, billingUrl: string): MailContent {
+  const document = event.document ?? {
+    url: `${billingUrl}/v1/invoices/${event.invoiceId}/pdf`,
+    sha256: null,
+    mediaType: 'application/pdf',
+  };
+  if (!URL.canParse(document.url) || new URL(document.url).origin !== new URL(billingUrl).origin) {
+    throw new UntrustedDocumentError(event.invoiceId, document.url, billingUrl);
+  }
   return {
     subject: `Invoice ${event.invoiceNumber} for ${event.period}`,
     text:
@@ -49,7 +73,9 @@ export function invoiceEmail(event: InvoiceIssued): MailContent {
     // A number such as INV/2026/7 must not put a path separator into the file name.
     attachment: {
       fileName: `invoice-${event.invoiceNumber.replace(/[^\w.-]+/g, '-')}.pdf`,
-      content: Buffer.from(event.pdf),
+      url: document.url,
+      sha256: document.sha256,
+      mediaType: document.mediaType,
     },
   };
 }

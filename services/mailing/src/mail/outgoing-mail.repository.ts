@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
 import { DATABASE } from '@switchboard/service';
-import type { MailContent } from './messages.ts';
+import type { AttachmentRef, MailContent } from './messages.ts';
+
+/** An email's attachment: by reference (fetched when sent), or the document itself (rows queued before). */
+export type Attachment = AttachmentRef | { readonly fileName: string; readonly content: Buffer };
 
 /** The kinds of email mailing sends (letters are printed, not emailed). */
 export type MailKind = 'BOOKING_CONFIRMATION' | 'INVOICE' | 'CAMPAIGN_NOTICE';
@@ -36,7 +39,7 @@ export interface OutgoingMail {
   readonly to: string;
   readonly subject: string;
   readonly text: string;
-  readonly attachment: { readonly fileName: string; readonly content: Buffer } | undefined;
+  readonly attachment: Attachment | undefined;
   readonly eventSubject: string | null;
   /** Attempts made before this one. */
   readonly attempts: number;
@@ -56,11 +59,29 @@ interface MailRow {
   body: string;
   attachment_name: string | null;
   attachment: Uint8Array | null;
+  attachment_url: string | null;
+  attachment_sha256: string | null;
+  attachment_type: string | null;
   event_subject: string | null;
   attempts: number;
   trace_context: Record<string, string> | string;
   correlation_id: string;
   causation_id: string | null;
+}
+
+function attachmentOf(row: MailRow): Attachment | undefined {
+  if (row.attachment_name === null) return undefined;
+  if (row.attachment_url !== null) {
+    return {
+      fileName: row.attachment_name,
+      url: row.attachment_url,
+      sha256: row.attachment_sha256,
+      mediaType: row.attachment_type ?? 'application/octet-stream',
+    };
+  }
+  return row.attachment === null
+    ? undefined
+    : { fileName: row.attachment_name, content: Buffer.from(row.attachment) };
 }
 
 function toMail(row: MailRow): OutgoingMail {
@@ -73,10 +94,7 @@ function toMail(row: MailRow): OutgoingMail {
     to: row.to_address ?? '',
     subject: row.subject,
     text: row.body,
-    attachment:
-      row.attachment_name !== null && row.attachment !== null
-        ? { fileName: row.attachment_name, content: Buffer.from(row.attachment) }
-        : undefined,
+    attachment: attachmentOf(row),
     eventSubject: row.event_subject,
     attempts: row.attempts,
     trace:
@@ -101,9 +119,9 @@ export class OutgoingMailRepository {
   async insert(tx: SqlExecutor, mail: NewMail): Promise<boolean> {
     const { rows } = await tx.query(
       `INSERT INTO outgoing_mail (id, dedupe_key, kind, customer_id, related_id, campaign_id, to_address,
-         subject, body, attachment_name, attachment, event_subject, status, trace_context, correlation_id,
-         causation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16)
+         subject, body, attachment_name, attachment_url, attachment_sha256, attachment_type, event_subject,
+         status, trace_context, correlation_id, causation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [
         randomUUID(),
@@ -116,7 +134,9 @@ export class OutgoingMailRepository {
         mail.content.subject,
         mail.content.text,
         mail.content.attachment?.fileName ?? null,
-        mail.content.attachment?.content ?? null,
+        mail.content.attachment?.url ?? null,
+        mail.content.attachment?.sha256 ?? null,
+        mail.content.attachment?.mediaType ?? null,
         mail.eventSubject,
         mail.to === undefined ? 'WAITING_FOR_CONTACT' : 'PENDING',
         JSON.stringify(mail.trace),
@@ -157,7 +177,8 @@ export class OutgoingMailRepository {
   /** Marks an email sent, returning when; undefined when it was no longer pending. */
   async markSent(tx: SqlExecutor, id: string): Promise<Date | undefined> {
     const { rows } = await tx.query<{ sent_at: Date }>(
-      // The attachment (an invoice PDF) is billing's document: mailing keeps no copy once it is sent.
+      // A PDF queued inside the row (before attachments travelled by reference) is billing's
+      // document: mailing keeps no copy once it is sent.
       `UPDATE outgoing_mail SET status = 'SENT', sent_at = now(), attempts = attempts + 1, last_error = NULL,
          attachment = NULL
        WHERE id = $1 AND status = 'PENDING' RETURNING sent_at`,

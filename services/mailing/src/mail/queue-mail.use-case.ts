@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
 import type { BridgeReserved, EventMeta, InvoiceIssued } from '@switchboard/contracts';
 import { injectTraceContext, type SqlExecutor } from '@switchboard/messaging';
+import { CONFIG } from '@switchboard/service';
+import type { MailingConfig } from '../config.ts';
 import { ContactsRepository } from '../contacts/contacts.repository.ts';
 import { MailDispatcher } from './mail-dispatcher.ts';
 import { bookingConfirmation, invoiceEmail, type MailContent } from './messages.ts';
@@ -16,6 +18,7 @@ import { type MailKind, OutgoingMailRepository } from './outgoing-mail.repositor
 @Injectable()
 export class QueueMailUseCase {
   constructor(
+    @Inject(CONFIG) private readonly config: MailingConfig,
     private readonly contacts: ContactsRepository,
     private readonly mails: OutgoingMailRepository,
     private readonly dispatcher: MailDispatcher,
@@ -33,13 +36,14 @@ export class QueueMailUseCase {
     });
   }
 
+  /** Fails with UntrustedDocumentError when the event's PDF is not on billing's API. */
   invoice(tx: SqlExecutor, event: InvoiceIssued, trace: Context): Promise<void> {
     return this.queue(tx, {
       dedupeKey: `invoice:${event.invoiceId}`,
       kind: 'INVOICE',
       customerId: event.customerId,
       relatedId: event.invoiceId,
-      content: invoiceEmail(event),
+      content: invoiceEmail(event, this.config.billingUrl),
       cause: event.meta,
       trace,
     });

@@ -58,12 +58,28 @@ export const listInvoicesQuerySchema = pageQuerySchema.extend({
   customerId: z.uuid('must be a UUID').optional(),
   period: periodSchema.optional(),
   status: z.enum(INVOICE_STATUSES).optional(),
+  closeId: z.uuid('must be a UUID').optional().describe('only the invoices this period close issued'),
 });
 export type ListInvoicesQuery = z.output<typeof listInvoicesQuerySchema>;
 
-export const periodClosedSchema = z.object({
+export const closePeriodSchema = z
+  .object({
+    customerId: z
+      .uuid('must be a UUID')
+      .optional()
+      .describe("close only this customer's invoices of the period; absent: every customer's"),
+  })
+  .default({});
+export type ClosePeriod = z.output<typeof closePeriodSchema>;
+
+export const periodCloseSchema = z.object({
+  id: z.uuid(),
   period: z.string(),
-  invoicesIssued: z.number().int().describe('invoices this request issued (0 when none were open)'),
-  invoices: z.array(invoiceSummarySchema),
+  customerId: z.uuid().nullable().describe("the one customer closed; null: every customer's invoices"),
+  status: z.enum(['RUNNING', 'COMPLETED']),
+  invoicesIssued: z.number().int().describe('invoices issued by this close so far'),
+  invoicesRemaining: z.number().int().describe('invoices it covers that are still open'),
+  requestedAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
 });
-export type PeriodClosed = z.output<typeof periodClosedSchema>;
+export type PeriodClose = z.output<typeof periodCloseSchema>;

@@ -5,7 +5,7 @@ import { Sleeper } from './sleeper.ts';
 const STANDBY_MS = 1_000;
 
 /**
- * A background loop that runs in one process per database at a time: it holds a PostgreSQL
+ * A background loop (mailing's dispatcher and campaigns, billing's period closes) that runs in one process per database at a time: it holds a PostgreSQL
  * session advisory lock while it works, and the other replicas wait on standby, trying again every
  * second. The lock lives as long as the session, so when the leading process dies (even killed)
  * the lock goes with it and the next one takes over at once — no lease to wait out, and its work
