@@ -346,6 +346,31 @@ describe.each(['pglite', 'postgres'] as const)('billing on %s', (database) => {
     expect((await invoicesOf(other)).map((i) => i.status)).toEqual(['ISSUED']);
   });
 
+  it('answers while a close runs, so its progress can be followed invoice by invoice', async () => {
+    const customerIds = Array.from({ length: 30 }, () => randomUUID());
+    await seedChargedCalls(service.running.database.db, {
+      customerIds,
+      callsPerCustomer: 200,
+      period: '2026-07',
+    });
+    const response = await service.request('/v1/billing-periods/2026-07/close', { method: 'POST', body: {} });
+    const location = response.headers.get('location') ?? '';
+    const seen: { status: string; invoicesIssued: number }[] = [];
+    await waitFor(
+      async () => {
+        const close = (await (await service.request(location)).json()) as PeriodClose;
+        seen.push(close);
+        return close.status === 'COMPLETED' ? true : undefined;
+      },
+      { description: 'the close to complete', timeoutMs: 120_000, intervalMs: 50 },
+    );
+    expect(seen.at(-1)).toMatchObject({ status: 'COMPLETED', invoicesIssued: 30 });
+    // Seen midway: billing answered between two invoices, not only once it had issued them all.
+    expect(seen.some((c) => c.status === 'RUNNING' && c.invoicesIssued > 0 && c.invoicesIssued < 30)).toBe(
+      true,
+    );
+  });
+
   it('refuses to close a period that has not started or is not a month', async () => {
     const future = await service.request('/v1/billing-periods/2999-01/close', { method: 'POST' });
     expect(future.status).toBe(422);

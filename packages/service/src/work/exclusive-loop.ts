@@ -1,3 +1,4 @@
+import { setImmediate as turn } from 'node:timers/promises';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
 import { Sleeper } from './sleeper.ts';
 
@@ -54,7 +55,14 @@ export class ExclusiveLoop {
           ]);
           if (rows[0]?.ok !== true) return;
           try {
-            while (this.running) await pass(session);
+            while (this.running) {
+              await pass(session);
+              // A pass may wait on nothing but promises (PGlite answers through them alone, and
+              // rendering a PDF is CPU work): without a turn of the event loop between passes,
+              // a busy loop would starve timers and sockets — HTTP requests, Kafka heartbeats and
+              // the relay's answers — for as long as it has work.
+              await turn();
+            }
           } finally {
             await session.query('SELECT pg_advisory_unlock($1)', [this.lockKey]);
           }
