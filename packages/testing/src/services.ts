@@ -21,6 +21,7 @@ import { type RunningService, type ServiceDefinition, startService } from '@swit
 import kafkajs, { type KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { stackEndpoints } from './provided.ts';
+import { waitFor } from './wait-for.ts';
 
 // kafkajs is CommonJS and Node's ESM loader cannot see this export by name.
 const { ConfigResourceTypes } = kafkajs;
@@ -54,8 +55,9 @@ export interface TestTopics {
 }
 
 /**
- * Sets topic-level configs of a physical topic. kafkajs's alterConfigs replaces the topic's whole
- * set, so configs not given return to the broker's defaults.
+ * Sets topic-level configs of a physical topic and waits until the broker reports them (it applies
+ * a change a moment after accepting it). kafkajs's alterConfigs replaces the topic's whole set, so
+ * configs not given return to the broker's defaults.
  */
 export async function configureTopic(
   kafka: Messaging['kafka'],
@@ -75,6 +77,19 @@ export async function configureTopic(
         },
       ],
     });
+    await waitFor(
+      async () => {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: Object.keys(configs) }],
+        });
+        const applied = new Map(resources[0]?.configEntries.map((e) => [e.configName, e.configValue]));
+        return Object.entries(configs).every(([name, value]) => applied.get(name) === value)
+          ? true
+          : undefined;
+      },
+      { description: `the broker to apply ${Object.keys(configs).join(', ')} to ${topic}` },
+    );
   } finally {
     await admin.disconnect();
   }

@@ -255,7 +255,7 @@ describe.each(['pglite', 'postgres'] as const)('crm on %s', (database) => {
         };
         return page.items.find((d) => d.key === id);
       },
-      { description: 'the refused event among the outbox dead letters' },
+      { description: 'the refused event among the outbox dead letters', timeoutMs: 30_000 },
     );
     expect(parked).toMatchObject({ errorClass: 'MESSAGE_TOO_LARGE', replayedAt: null });
     const logged = service.logs.filter((l) => l.event === 'messaging.outbox.dead-lettered' && l.key === id);
