@@ -15,7 +15,6 @@ import { OutgoingMailRepository } from '../mail/outgoing-mail.repository.ts';
 import { withoutAddresses } from '../mail/send-failure.ts';
 import { PRINTER, type Printer } from '../printing/printer.ts';
 import { inStoredTrace } from '../tracing.ts';
-
 import { CampaignRenderer, type RecipientContent } from './campaign-content.ts';
 import { CampaignProgress } from './campaign-progress.ts';
 import { CampaignsRepository, type DueRecipient } from './campaigns.repository.ts';

@@ -11,7 +11,6 @@ import { CONFIG, DATABASE, ExclusiveLoop, LOGGER, type Logger, newMeta } from '@
 import { CampaignProgress } from '../campaigns/campaign-progress.ts';
 import type { MailingConfig } from '../config.ts';
 import { inStoredTrace } from '../tracing.ts';
-
 import { AttachmentFetcher } from './attachment-fetcher.ts';
 import { retryDelayMs } from './backoff.ts';
 import { MailTransport } from './mail-transport.ts';
