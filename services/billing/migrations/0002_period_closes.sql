@@ -20,4 +20,5 @@ CREATE INDEX period_closes_running ON period_closes (seq) WHERE status = 'RUNNIN
 -- The close that issued an invoice, and the SHA-256 of its PDF (what billing.invoice-issued says).
 ALTER TABLE invoices ADD COLUMN close_id uuid REFERENCES period_closes (id);
 ALTER TABLE invoices ADD COLUMN pdf_sha256 char(64);
+UPDATE invoices SET pdf_sha256 = encode(sha256(pdf), 'hex') WHERE pdf IS NOT NULL;
 CREATE INDEX invoices_close ON invoices (close_id, seq) WHERE close_id IS NOT NULL;

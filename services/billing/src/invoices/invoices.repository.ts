@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeCursor, type Page, pageOf } from '@switchboard/http';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
@@ -245,11 +244,14 @@ export class InvoicesRepository {
       pdf_sha256: string | null;
     }>('SELECT status, number, pdf, pdf_sha256 FROM invoices WHERE id = $1', [id]);
     const row = rows[0];
-    if (!row) return undefined;
-    const pdf = row.pdf === null ? null : Buffer.from(row.pdf);
-    // Invoices issued before the digest was kept get it worked out here.
-    const sha256 = row.pdf_sha256 ?? (pdf ? createHash('sha256').update(pdf).digest('hex') : null);
-    return { status: row.status, number: row.number, pdf, sha256 };
+    return row
+      ? {
+          status: row.status,
+          number: row.number,
+          pdf: row.pdf === null ? null : Buffer.from(row.pdf),
+          sha256: row.pdf_sha256,
+        }
+      : undefined;
   }
 
   async list(query: ListInvoicesQuery): Promise<Page<InvoiceSummary>> {
