@@ -21,11 +21,9 @@ import {
   migrateMessagingTables,
   Outbox,
   OutboxRelay,
-  pgliteDatabase,
-  postgresDatabase,
   silenceKafkajsTimerWarning,
-  type SqlDatabase,
 } from '@switchboard/messaging';
+import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '@switchboard/database';
 import { resolveEndpoints } from '@switchboard/stack';
 import pg from 'pg';
 import { PLACED, RESERVED, SERVICE } from './hop-topics.ts';

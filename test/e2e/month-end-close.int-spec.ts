@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { MAX_EVENT_BYTES } from '@switchboard/contracts';
-import { postgresDatabase } from '@switchboard/messaging';
+import { postgresDatabase } from '@switchboard/database';
 import {
   createTestDatabase,
   MailReader,

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '@switchboard/messaging';
 import pg from 'pg';
+import { pgliteDatabase, postgresDatabase, type SqlDatabase } from './sql.ts';
 import { tracedDatabase } from './traced.ts';
 
 export interface DatabaseOptions {

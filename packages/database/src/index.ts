@@ -1,3 +1,4 @@
 export { type DatabaseOptions, openDatabase, type OpenDatabase } from './database.ts';
 export { migrate, MigrationError } from './migrations.ts';
 export { tracedDatabase } from './traced.ts';
+export { pgliteDatabase, postgresDatabase, type SqlDatabase, type SqlExecutor } from './sql.ts';

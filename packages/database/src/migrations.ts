@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { migrateMessagingTables, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
 import { Umzug } from 'umzug';
+import type { SqlDatabase, SqlExecutor } from './sql.ts';
 
 /** Advisory lock key held while migrating, so replicas starting together migrate one at a time. */
 const MIGRATION_LOCK = 7_243_002;
@@ -13,16 +13,21 @@ export class MigrationError extends Error {
 
 /**
  * Applies the service's pending SQL migrations — the `*.sql` files of `folder`, in file-name order
- * (`0001_customers.sql`, `0002_…`) — and the outbox and inbox tables. Each file runs in one
- * transaction together with its record in `schema_migrations`, so a failed file leaves nothing
- * behind and runs again at the next start. Returns the names applied.
+ * (`0001_customers.sql`, `0002_…`) — after the idempotent `packageSchemas` of the packages the
+ * service builds on (the bus's outbox and inbox tables), which run at every start. Each file runs
+ * in one transaction together with its record in `schema_migrations`, so a failed file leaves
+ * nothing behind and runs again at the next start. Returns the names applied.
  */
-export async function migrate(db: SqlDatabase, folder: string | URL): Promise<string[]> {
+export async function migrate(
+  db: SqlDatabase,
+  folder: string | URL,
+  packageSchemas: readonly string[] = [],
+): Promise<string[]> {
   const cwd = folder instanceof URL ? fileURLToPath(folder) : folder;
   return db.session(async (session) => {
     await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
-      await migrateMessagingTables(session);
+      for (const schema of packageSchemas) await session.script(schema);
       await session.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         name       text        PRIMARY KEY,
         applied_at timestamptz NOT NULL DEFAULT now()

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import type { SqlDatabase, SqlExecutor } from './sql.ts';
 
 const tracer = trace.getTracer('@switchboard/database');
 

@@ -1,19 +1,4 @@
-/**
- * A rule of the business was broken: an unknown customer, a cancelled order, an invalid cursor.
- * Use cases throw these (never HTTP exceptions); each service's problem filter maps a `code` to an
- * HTTP status and answers RFC 9457 problem+json.
- */
-export abstract class DomainError extends Error {
-  /** Stable, UPPER_SNAKE identifier of the problem, also the last part of its `type` URI. */
-  abstract readonly code: string;
-  /** Extra members of the problem document (never personal data). */
-  readonly details: Readonly<Record<string, unknown>> = {};
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { DomainError } from '@switchboard/domain';
 
 /** One bad part of a request: where it is (`address.country`, `query.limit`) and what is wrong. */
 export interface FieldProblem {
@@ -29,14 +14,6 @@ export class RequestValidationError extends DomainError {
   constructor(readonly errors: readonly FieldProblem[]) {
     super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     this.details = { errors };
-  }
-}
-
-/** A pagination cursor that this service did not hand out (or that was altered). */
-export class InvalidCursorError extends DomainError {
-  readonly code = 'INVALID_CURSOR';
-  constructor() {
-    super('cursor is not one this list handed out; start again without it');
   }
 }
 

@@ -1,10 +1,4 @@
-export {
-  COMMON_ERROR_STATUS,
-  DomainError,
-  type FieldProblem,
-  InvalidCursorError,
-  RequestValidationError,
-} from './errors.ts';
+export { COMMON_ERROR_STATUS, type FieldProblem, RequestValidationError } from './errors.ts';
 export { idempotencyKeySchema, requestHash } from './idempotency.ts';
 export {
   ApiProblems,
@@ -14,14 +8,7 @@ export {
   openApiSchema,
   setupOpenApi,
 } from './openapi.ts';
-export {
-  decodeCursor,
-  encodeCursor,
-  type Page,
-  pageOf,
-  type PageQuery,
-  pageQuerySchema,
-} from './pagination.ts';
+export { pageQuerySchema } from './pagination.ts';
 export {
   type Problem,
   PROBLEM_CONTENT_TYPE,

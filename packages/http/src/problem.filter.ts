@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DomainError } from './errors.ts';
+import { DomainError } from '@switchboard/domain';
 
 /** An RFC 9457 problem document. */
 export interface Problem {

@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlExecutor } from './sql.ts';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 
 /**
  * Makes a consumer's handling idempotent: the event id is recorded in the same transaction as the

@@ -40,12 +40,5 @@ export { AvroSerde, frame, InvalidEventError } from './serde.ts';
 export { TopicNames } from './topic-names.ts';
 export { applyTopics, plannedTopics, type TopicChange, type TopicPlan } from './topics.ts';
 export { extractTraceContext, injectTraceContext, withProcessSpan, withPublishSpan } from './tracing.ts';
-export {
-  MESSAGING_TABLES_SQL,
-  migrateMessagingTables,
-  pgliteDatabase,
-  postgresDatabase,
-  type SqlDatabase,
-  type SqlExecutor,
-} from './sql.ts';
+export { MESSAGING_TABLES_SQL, migrateMessagingTables } from './schema.ts';
 export { silenceKafkajsTimerWarning } from './warnings.ts';

@@ -15,7 +15,7 @@ import { Outbox, OutboxRelay, type RelayOptions } from './outbox.ts';
 import { OutboxDeadLetters } from './outbox-dead-letters.ts';
 import { EventPublisher } from './publisher.ts';
 import { MessagingStatus } from './readiness.ts';
-import type { SqlDatabase } from './sql.ts';
+import type { SqlDatabase } from '@switchboard/database';
 
 export interface MessagingModuleOptions extends MessagingOptions {
   /** Topics this service publishes; their schemas are registered at start-up. */

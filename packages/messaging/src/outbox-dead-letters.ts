@@ -1,5 +1,5 @@
 import type { Outbox } from './outbox.ts';
-import type { SqlDatabase } from './sql.ts';
+import type { SqlDatabase } from '@switchboard/database';
 
 /** An outbox row the broker refused for good, as the relay parked it. No payload: it may hold personal data. */
 export interface OutboxDeadLetter {

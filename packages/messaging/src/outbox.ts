@@ -4,7 +4,7 @@ import { assertKeyOf } from './keys.ts';
 import type { MessagingMetrics } from './metrics.ts';
 import type { EventPublisher, RawRecord } from './publisher.ts';
 import { type AvroSerde, frame } from './serde.ts';
-import type { SqlDatabase, SqlExecutor } from './sql.ts';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import type { TopicNames } from './topic-names.ts';
 import { extractTraceContext, failSpan, injectTraceContext, startPublishSpan } from './tracing.ts';
 

@@ -7,7 +7,8 @@ import { EventConsumer, type EventHandler } from '../src/consumer.ts';
 import { Inbox } from '../src/inbox.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { Outbox, OutboxRelay } from '../src/outbox.ts';
-import { migrateMessagingTables, postgresDatabase, type SqlDatabase } from '../src/sql.ts';
+import { postgresDatabase, type SqlDatabase } from '@switchboard/database';
+import { migrateMessagingTables } from '../src/schema.ts';
 import { isolatedMessaging, readTopic, sampleEvent, TEST_DATABASES } from './support.ts';
 
 const TOPIC = 'orders.order-placed.v1';

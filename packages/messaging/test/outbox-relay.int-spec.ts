@@ -10,7 +10,8 @@ import { SchemaRegistryClient } from '../src/registry.ts';
 import { AvroSerde } from '../src/serde.ts';
 import { OutboxDeadLetters } from '../src/outbox-dead-letters.ts';
 import { messagingChecks, MessagingStatus, relayStall } from '../src/readiness.ts';
-import { migrateMessagingTables, type SqlDatabase } from '../src/sql.ts';
+import type { SqlDatabase } from '@switchboard/database';
+import { migrateMessagingTables } from '../src/schema.ts';
 import { isolatedMessaging, readTopic, sampleEvent, TEST_DATABASES } from './support.ts';
 
 const TOPIC = 'crm.customer-registered.v1';

@@ -6,7 +6,7 @@ import kafkajs, { type Admin, type KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createMessaging, type Messaging } from '../src/messaging.ts';
-import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '../src/sql.ts';
+import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '@switchboard/database';
 import { applyTopics, plannedTopics } from '../src/topics.ts';
 
 /**

@@ -13,7 +13,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { EventConsumer, type EventHandler } from '../src/consumer.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { Outbox, OutboxRelay } from '../src/outbox.ts';
-import { migrateMessagingTables, pgliteDatabase } from '../src/sql.ts';
+import { pgliteDatabase } from '@switchboard/database';
+import { migrateMessagingTables } from '../src/schema.ts';
 import { isolatedMessaging, sampleEvent } from './support.ts';
 
 const PLACED = 'orders.order-placed.v1';

@@ -5,12 +5,10 @@ import {
   ApiZodBody,
   ApiZodQuery,
   ApiZodResponse,
-  decodeCursor,
-  type Page,
-  pageOf,
   pageQuerySchema,
   ZodPipe,
 } from '@switchboard/http';
+import { decodeCursor, type Page, pageOf } from '@switchboard/domain';
 import { type OutboxDeadLetter, OutboxDeadLetters } from '@switchboard/messaging';
 import { z } from 'zod';
 

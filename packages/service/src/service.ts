@@ -7,6 +7,7 @@ import { createServiceApp } from '@switchboard/http';
 import {
   type EventHandler,
   HEADERS,
+  MESSAGING_TABLES_SQL,
   MESSAGING,
   type Messaging,
   messagingChecks,
@@ -198,7 +199,7 @@ export async function startService(
     name: definition.name.replaceAll('-', '_'),
   });
   try {
-    const applied = await migrate(database.db, definition.migrations);
+    const applied = await migrate(database.db, definition.migrations, [MESSAGING_TABLES_SQL]);
     if (applied.length > 0)
       logger.info(
         { event: `${definition.name}.migrated`, migrations: applied },

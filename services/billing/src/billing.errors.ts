@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 
 export class InvoiceNotFoundError extends DomainError {
   readonly code = 'INVOICE_NOT_FOUND';

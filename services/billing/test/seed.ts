@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@switchboard/messaging';
+import type { SqlExecutor } from '@switchboard/database';
 import { periodBounds } from '../src/invoices/periods.ts';
 
 /**

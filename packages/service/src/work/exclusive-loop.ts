@@ -1,5 +1,5 @@
 import { setImmediate as turn } from 'node:timers/promises';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { Sleeper } from './sleeper.ts';
 
 /** How often a process on standby tries to take the lead (and how long it pauses after an error). */

@@ -1,13 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiProblems,
-  ApiZodQuery,
-  ApiZodResponse,
-  type Page,
-  pageQuerySchema,
-  ZodPipe,
-} from '@switchboard/http';
+import { ApiProblems, ApiZodQuery, ApiZodResponse, pageQuerySchema, ZodPipe } from '@switchboard/http';
+import { type Page } from '@switchboard/domain';
 import { CONFIG } from '@switchboard/service';
 import { z } from 'zod';
 import type { BillingConfig } from '../config.ts';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventMeta, EventOf } from '@switchboard/contracts';
-import { decodeCursor, type Page, type PageQuery, pageOf } from '@switchboard/http';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import { decodeCursor, type Page, type PageQuery, pageOf } from '@switchboard/domain';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
 import type { CallToRate } from '../rating/rating.ts';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventOf } from '@switchboard/contracts';
-import { extractTraceContext, injectTraceContext, Outbox, type SqlExecutor } from '@switchboard/messaging';
+import { extractTraceContext, injectTraceContext, Outbox } from '@switchboard/messaging';
+import { type SqlExecutor } from '@switchboard/database';
 import { LOGGER, metaFollowing, type Logger } from '@switchboard/service';
 import { CustomersRepository } from '../customers/customers.repository.ts';
 import { periodOf } from '../invoices/periods.ts';

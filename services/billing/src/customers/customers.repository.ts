@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventOf } from '@switchboard/contracts';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import type { ContractRates } from '../rating/rating.ts';
 

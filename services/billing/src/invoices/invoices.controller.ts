@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodBody, ApiZodQuery, ApiZodResponse, type Page, ZodPipe } from '@switchboard/http';
+import { ApiProblems, ApiZodBody, ApiZodQuery, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import { type Page } from '@switchboard/domain';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { InvoiceNotFoundError, InvoiceNotIssuedError, PeriodCloseNotFoundError } from '../billing.errors.ts';

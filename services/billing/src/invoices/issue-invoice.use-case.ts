@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { context, type Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { extractTraceContext, Outbox, type SqlDatabase } from '@switchboard/messaging';
+import { extractTraceContext, Outbox } from '@switchboard/messaging';
+import { type SqlDatabase } from '@switchboard/database';
 import { CONFIG, DATABASE, newMeta, PUBLIC_URL, type PublicUrl } from '@switchboard/service';
 import type { BillingConfig } from '../config.ts';
 import { CustomersRepository } from '../customers/customers.repository.ts';

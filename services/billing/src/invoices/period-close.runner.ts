@@ -4,7 +4,7 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { SqlDatabase } from '@switchboard/messaging';
+import type { SqlDatabase } from '@switchboard/database';
 import { DATABASE, ExclusiveLoop, LOGGER, type Logger } from '@switchboard/service';
 import { IssueInvoiceUseCase } from './issue-invoice.use-case.ts';
 import { PeriodClosesRepository } from './period-closes.repository.ts';

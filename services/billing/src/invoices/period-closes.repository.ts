@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import type { PeriodClose } from './dto/invoice.dto.ts';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 import type { CdrProblem } from './cdr-csv.ts';
 
 export class UnknownAccessCodeError extends DomainError {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor } from '@switchboard/messaging';
+import type { SqlExecutor } from '@switchboard/database';
 import type { CallEvent } from './call-events.ts';
 
 @Injectable()

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Outbox, type SqlDatabase } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlDatabase } from '@switchboard/database';
 import { DATABASE, newMeta } from '@switchboard/service';
 import { ReservationsRepository } from '../reservations/reservations.repository.ts';
 import { assembleCall } from './call-assembly.ts';

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodQuery, ApiZodResponse, type Page, ZodPipe } from '@switchboard/http';
+import { ApiProblems, ApiZodQuery, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import { type Page } from '@switchboard/domain';
 import { CONFIG } from '@switchboard/service';
 import { z } from 'zod';
 import type { BridgeConfig } from '../config.ts';

@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 
 export class BridgeNotFoundError extends DomainError {
   readonly code = 'BRIDGE_NOT_FOUND';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { OrderPlaced } from '@switchboard/contracts';
-import { Outbox, type SqlExecutor } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlExecutor } from '@switchboard/database';
 import { CONFIG, metaFollowing } from '@switchboard/service';
 import { AccessCodeGenerator } from '../bridges/access-code.ts';
 import { allocate } from '../bridges/capacity.ts';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CallCharged, InvoiceIssued } from '@switchboard/contracts';
-import type { SqlExecutor } from '@switchboard/messaging';
+import type { SqlExecutor } from '@switchboard/database';
 import { withCharge, withInvoice } from './billing-summary.ts';
 import { BillingSummaryRepository } from './billing-summary.repository.ts';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Outbox, type SqlDatabase } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlDatabase } from '@switchboard/database';
 import { DATABASE, newMeta } from '@switchboard/service';
 import { CustomerNotFoundError } from '../customers/customers.errors.ts';
 import { CustomersRepository } from '../customers/customers.repository.ts';

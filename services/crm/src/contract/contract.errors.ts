@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 
 export class NoContractError extends DomainError {
   readonly code = 'NO_CONTRACT';

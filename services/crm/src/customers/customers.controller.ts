@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodBody, ApiZodQuery, ApiZodResponse, type Page, ZodPipe } from '@switchboard/http';
+import { ApiProblems, ApiZodBody, ApiZodQuery, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import { type Page } from '@switchboard/domain';
 import { z } from 'zod';
 import { BillingSummaryRepository } from '../billing-summary/billing-summary.repository.ts';
 import { CustomerNotFoundError } from './customers.errors.ts';

@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 
 export class CustomerNotFoundError extends DomainError {
   readonly code = 'CUSTOMER_NOT_FOUND';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Outbox, type SqlDatabase } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlDatabase } from '@switchboard/database';
 import { DATABASE, newMeta } from '@switchboard/service';
 import { customerEventBody } from './customer-events.ts';
 import { CustomerNotFoundError, EmailTakenError } from './customers.errors.ts';

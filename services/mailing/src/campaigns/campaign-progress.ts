@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Outbox, type SqlExecutor } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlExecutor } from '@switchboard/database';
 import { newMeta } from '@switchboard/service';
 import { CampaignsRepository } from './campaigns.repository.ts';
 import type { RecipientState } from './dto/campaign.dto.ts';

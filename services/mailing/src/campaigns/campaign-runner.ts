@@ -5,7 +5,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { type Span, SpanStatusCode } from '@opentelemetry/api';
-import { injectTraceContext, Outbox, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
+import { injectTraceContext, Outbox } from '@switchboard/messaging';
+import { type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { CONFIG, DATABASE, ExclusiveLoop, LOGGER, type Logger, newMeta } from '@switchboard/service';
 import type { MailingConfig } from '../config.ts';
 import { ContactsRepository } from '../contacts/contacts.repository.ts';

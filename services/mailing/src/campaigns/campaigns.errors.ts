@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 import { TEMPLATE_FIELDS, type TemplateProblem } from './templates.ts';
 
 export class CampaignNotFoundError extends DomainError {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { requestHash } from '@switchboard/http';
-import { injectTraceContext, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
+import { injectTraceContext } from '@switchboard/messaging';
+import { type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { CampaignProgress } from './campaign-progress.ts';
 import { CampaignRunner } from './campaign-runner.ts';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CustomerRegistered, CustomerUpdated } from '@switchboard/contracts';
-import type { SqlExecutor } from '@switchboard/messaging';
+import type { SqlExecutor } from '@switchboard/database';
 import { MailDispatcher } from '../mail/mail-dispatcher.ts';
 import { OutgoingMailRepository } from '../mail/outgoing-mail.repository.ts';
 import { ContactsRepository } from './contacts.repository.ts';

@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 
 export class ContactNotFoundError extends DomainError {
   readonly code = 'CONTACT_NOT_FOUND';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CustomerRegistered, CustomerSegment, CustomerUpdated } from '@switchboard/contracts';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 
 /** What mailing knows of a customer: where to write to, and whether marketing mail is welcome. */

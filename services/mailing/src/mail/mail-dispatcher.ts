@@ -6,7 +6,8 @@ import {
 } from '@nestjs/common';
 import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import type { MessageKind } from '@switchboard/contracts';
-import { Outbox, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { CONFIG, DATABASE, ExclusiveLoop, LOGGER, type Logger, newMeta } from '@switchboard/service';
 import { CampaignProgress } from '../campaigns/campaign-progress.ts';
 import type { MailingConfig } from '../config.ts';

@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 
 /**
  * An invoice event whose PDF is somewhere other than billing's API. Mailing fetches documents only

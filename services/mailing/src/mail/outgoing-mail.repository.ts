@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import type { AttachmentRef, MailContent } from './messages.ts';
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
 import type { BridgeReserved, EventMeta, InvoiceIssued } from '@switchboard/contracts';
-import { injectTraceContext, type SqlExecutor } from '@switchboard/messaging';
+import { injectTraceContext } from '@switchboard/messaging';
+import { type SqlExecutor } from '@switchboard/database';
 import { CONFIG } from '@switchboard/service';
 import type { MailingConfig } from '../config.ts';
 import { ContactsRepository } from '../contacts/contacts.repository.ts';

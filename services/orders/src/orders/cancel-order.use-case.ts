@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Outbox, type SqlDatabase } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlDatabase } from '@switchboard/database';
 import { DATABASE, newMeta } from '@switchboard/service';
 import type { Order } from './dto/order.dto.ts';
 import { OrderNotCancellableError, OrderNotFoundError } from './orders.errors.ts';

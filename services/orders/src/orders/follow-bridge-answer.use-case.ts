@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BridgeRejected, BridgeReserved, OrderRejectionReason } from '@switchboard/contracts';
-import { Outbox, type SqlExecutor } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlExecutor } from '@switchboard/database';
 import { metaFollowing } from '@switchboard/service';
 import { OrdersRepository } from './orders.repository.ts';
 

@@ -6,10 +6,10 @@ import {
   ApiZodBody,
   ApiZodQuery,
   ApiZodResponse,
-  type Page,
   RequestHeader,
   ZodPipe,
 } from '@switchboard/http';
+import { type Page } from '@switchboard/domain';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { CancelOrderUseCase } from './cancel-order.use-case.ts';

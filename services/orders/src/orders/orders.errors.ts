@@ -1,4 +1,4 @@
-import { DomainError } from '@switchboard/http';
+import { DomainError } from '@switchboard/domain';
 
 export class OrderNotFoundError extends DomainError {
   readonly code = 'ORDER_NOT_FOUND';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeCursor, type Page, pageOf } from '@switchboard/http';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/messaging';
+import { decodeCursor, type Page, pageOf } from '@switchboard/domain';
+import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
 import type { ListOrdersQuery, Order, OrderStatus, PlaceOrder } from './dto/order.dto.ts';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { requestHash } from '@switchboard/http';
-import { Outbox, type SqlDatabase, type SqlExecutor } from '@switchboard/messaging';
+import { Outbox } from '@switchboard/messaging';
+import { type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { DATABASE, newMeta } from '@switchboard/service';
 import { KnownCustomersRepository } from '../views/known-customers.repository.ts';
 import type { Order, PlaceOrder } from './dto/order.dto.ts';

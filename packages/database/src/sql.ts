@@ -2,8 +2,8 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
 
 /**
- * The little of a SQL database the outbox and inbox need, so they work on PGlite (a service's
- * default, in-process) and on PostgreSQL (when DATABASE_URL is set) alike.
+ * The little of a SQL database that repositories, the outbox and the inbox need, so they work on
+ * PGlite (a service's default, in-process) and on PostgreSQL (when DATABASE_URL is set) alike.
  */
 export interface SqlExecutor {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
@@ -28,47 +28,6 @@ export interface SqlDatabase extends SqlExecutor {
   session<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T>;
   /** Calls `onNotify` for every NOTIFY on the channel, from any connection; resolves to unlisten. */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
-}
-
-/** Tables of the outbox and the inbox; idempotent, safe to run at every start. */
-export const MESSAGING_TABLES_SQL = `
-CREATE TABLE IF NOT EXISTS messaging_outbox (
-  id         bigserial   PRIMARY KEY,
-  topic      text        NOT NULL,
-  key        text        NOT NULL,
-  event_id   uuid        NOT NULL,
-  payload    bytea       NOT NULL,
-  headers    jsonb       NOT NULL DEFAULT '{}'::jsonb,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
--- Outbox rows the broker refused for good (too large, invalid), moved here by the relay so that
--- the rows behind them go on; replay puts them back into the outbox.
-CREATE TABLE IF NOT EXISTS messaging_outbox_dead_letters (
-  id            bigserial   PRIMARY KEY,
-  outbox_id     bigint      NOT NULL,
-  topic         text        NOT NULL,
-  key           text        NOT NULL,
-  event_id      uuid        NOT NULL,
-  payload       bytea       NOT NULL,
-  headers       jsonb       NOT NULL,
-  enqueued_at   timestamptz NOT NULL,
-  error_class   text        NOT NULL,
-  error_message text        NOT NULL,
-  failed_at     timestamptz NOT NULL DEFAULT now(),
-  replayed_at   timestamptz
-);
-CREATE TABLE IF NOT EXISTS messaging_inbox (
-  consumer   text        NOT NULL,
-  event_id   uuid        NOT NULL,
-  topic      text        NOT NULL,
-  handled_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (consumer, event_id)
-);
-`;
-
-/** Creates the outbox and inbox tables if they are missing. */
-export async function migrateMessagingTables(db: SqlExecutor): Promise<void> {
-  await db.script(MESSAGING_TABLES_SQL);
 }
 
 /**
