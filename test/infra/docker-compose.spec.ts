@@ -13,9 +13,10 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string | number> };
   ports?: string[];
   environment?: Record<string, string | number>;
+  volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string | string[] };
 }
@@ -27,6 +28,22 @@ const services = compose.services;
 
 const INFRASTRUCTURE = ['kafka', 'schema-registry', 'jaeger', 'postgres', 'mailpit'];
 const APPLICATIONS = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing'];
+
+/** The one Dockerfile every service's image is built from, told which service by build args. */
+const SERVICE_DOCKERFILE = 'infra/docker/service.Dockerfile';
+const dockerfile = readFileSync(join(ROOT, SERVICE_DOCKERFILE), 'utf8');
+/** Its instructions, comments and the `# syntax` line left out and continued lines joined. */
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+/** Its stages: the instructions from each FROM up to the next. */
+const stages = instructions.reduce<string[][]>((all, line) => {
+  if (/^FROM\s/i.test(line)) all.push([]);
+  all.at(-1)?.push(line);
+  return all;
+}, []);
+const runtime = stages.at(-1) ?? [];
 
 describe('docker-compose.yml', () => {
   it('has the infrastructure and every service, nothing else', () => {
@@ -74,15 +91,32 @@ describe('docker-compose.yml', () => {
   describe.each(APPLICATIONS)('service %s', (name) => {
     const service = services[name] ?? {};
 
-    it('builds from its own Dockerfile, which builds only its dependency closure', () => {
-      expect(service.build).toEqual({ context: '.', dockerfile: `services/${name}/Dockerfile` });
-      const dockerfile = readFileSync(join(ROOT, 'services', name, 'Dockerfile'), 'utf8');
-      expect(dockerfile).toContain(`--filter "@switchboard/${name}..."`);
-      for (const other of APPLICATIONS.filter((o) => o !== name)) {
-        expect(dockerfile).not.toContain(`@switchboard/${other}"`);
+    it('builds from the shared Dockerfile, told its own name and port', () => {
+      expect(service.build).toEqual({
+        context: '.',
+        dockerfile: SERVICE_DOCKERFILE,
+        args: { SERVICE: name, PORT: DEFAULT_PORTS[name as keyof typeof DEFAULT_PORTS] },
+      });
+      // SERVICE names the folder under services/, whose package is @switchboard/<SERVICE>.
+      const manifest = JSON.parse(readFileSync(join(ROOT, 'services', name, 'package.json'), 'utf8')) as {
+        name: string;
+      };
+      expect(manifest.name).toBe(`@switchboard/${name}`);
+      // No copy of its own is left to drift from the shared one.
+      expect(existsSync(join(ROOT, 'services', name, 'Dockerfile'))).toBe(false);
+    });
+
+    it('has a folder of its own in the image for every volume it mounts there, owned by node', () => {
+      for (const volume of service.volumes ?? []) {
+        const [source = '', target = ''] = volume.split(':');
+        // A bind mount brings its own folder; a fresh named volume copies the image's, owner included.
+        if (source.startsWith('.') || source.startsWith('/')) continue;
+        expect(target, volume).toMatch(/^\/app\/\.data\//);
+        const folder = target.slice('/app/'.length);
+        expect(runtime, volume).toContainEqual(
+          expect.stringMatching(new RegExp(`mkdir -p (\\S+ )*${folder.replaceAll('.', '\\.')}( |$)`)),
+        );
       }
-      expect(dockerfile).toMatch(/^FROM node:24\./m);
-      expect(existsSync(join(ROOT, 'services', name, 'package.json'))).toBe(true);
     });
 
     it('depends on healthy Kafka, registry, Jaeger and Postgres and is told where they are', () => {
@@ -105,5 +139,93 @@ describe('docker-compose.yml', () => {
       expect(service.environment?.PORT).toBe(port);
       expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`]);
     });
+  });
+});
+
+describe(SERVICE_DOCKERFILE, () => {
+  it('has a build stage and a runtime stage, both on the pinned Node 24', () => {
+    const from = stages.map((stage) => stage[0]);
+    expect(from).toHaveLength(2);
+    const node = readFileSync(join(ROOT, '.node-version'), 'utf8').trim();
+    expect(node).toMatch(/^24\./);
+    expect(from).toEqual([`FROM node:${node}-bookworm-slim AS build`, `FROM node:${node}-bookworm-slim`]);
+    expect(dockerfile).toMatch(/^FROM node:24\./m);
+  });
+
+  it('installs the pnpm of packageManager', () => {
+    const { packageManager } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      packageManager: string;
+    };
+    expect(stages[0]).toContain(`RUN npm install --global --no-audit --no-fund ${packageManager}`);
+  });
+
+  it('fails the build, saying what to pass, when SERVICE or PORT is not given', () => {
+    const check = stages[0]?.find((line) => line.includes('test -n "$SERVICE"'));
+    expect(check).toMatch(/test -n "\$SERVICE" \|\| \(echo '[^']*--build-arg SERVICE=[^']*' >&2 && exit 1\)/);
+    expect(check).toMatch(
+      /case "\$PORT" in ''\|\*\[!0-9\]\*\) echo '[^']*--build-arg PORT=[^']*' >&2 && exit 1;;/,
+    );
+    // Before anything is copied or installed for the service.
+    const at = (pattern: RegExp) => stages[0]?.findIndex((line) => pattern.test(line)) ?? -1;
+    expect(at(/test -n "\$SERVICE"/)).toBeGreaterThan(0);
+    expect(at(/test -n "\$SERVICE"/)).toBeLessThan(at(/^COPY /));
+  });
+
+  it('builds only the dependency closure of @switchboard/${SERVICE}', () => {
+    const build = stages[0]?.find((line) => line.includes('pnpm install')) ?? '';
+    expect(build).toContain('pnpm install --frozen-lockfile --filter "@switchboard/${SERVICE}..."');
+    expect(build).toContain('pnpm --filter "@switchboard/${SERVICE}..." run build');
+    expect(build).toContain('pnpm --filter "@switchboard/${SERVICE}" deploy --legacy --prod /out');
+    expect(build.match(/--filter "[^"]*"/g)).toEqual([
+      '--filter "@switchboard/${SERVICE}..."',
+      '--filter "@switchboard/${SERVICE}..."',
+      '--filter "@switchboard/${SERVICE}"',
+    ]);
+  });
+
+  it('names no service', () => {
+    for (const name of APPLICATIONS) expect(dockerfile).not.toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('declares every variable it uses in the stage that uses it, before the use', () => {
+    // An ARG ends with its stage: one declared before the first FROM or in another stage is empty here.
+    for (const stage of stages) {
+      const declared = new Set<string>();
+      let uses = 0;
+      for (const line of stage) {
+        for (const [, variable] of line.matchAll(/\$\{?(\w+)/g)) {
+          uses += 1;
+          expect([...declared], `${stage[0]}: ${line}`).toContain(variable);
+        }
+        const arg = /^ARG\s+(\w+)/.exec(line)?.[1];
+        if (arg) declared.add(arg);
+        if (line.startsWith('ENV '))
+          for (const [, name] of line.matchAll(/(\w+)=/g)) declared.add(name ?? '');
+      }
+      expect(uses, stage[0]).toBeGreaterThan(0);
+    }
+  });
+
+  it('runs the deployed service as node on PORT, with a readiness healthcheck on the same port', () => {
+    expect(runtime).toEqual(
+      expect.arrayContaining([
+        'ARG PORT',
+        'ENV NODE_ENV=production HOST=0.0.0.0 PORT=${PORT}',
+        'WORKDIR /app',
+        'COPY --from=build /out ./',
+        'USER node',
+        'EXPOSE ${PORT}',
+        'CMD ["node", "dist/main.js"]',
+      ]),
+    );
+    expect(runtime).toContainEqual(
+      expect.stringMatching(/^RUN mkdir -p \.data\S* && chown -R node:node \.data$/),
+    );
+    expect(runtime.indexOf('USER node')).toBeGreaterThan(
+      runtime.findIndex((line) => line.includes('chown -R node:node .data')),
+    );
+    const healthcheck = runtime.find((line) => line.startsWith('HEALTHCHECK')) ?? '';
+    expect(healthcheck).toContain("fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready')");
+    expect(runtime.at(-1)).toBe('CMD ["node", "dist/main.js"]');
   });
 });
