@@ -17,13 +17,12 @@ import {
   createMessaging,
   EventConsumer,
   type EventHandler,
-  Inbox,
   migrateMessagingTables,
   Outbox,
   OutboxRelay,
   silenceKafkajsTimerWarning,
 } from '@switchboard/messaging';
-import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '@switchboard/database';
+import { pgliteDatabase, postgresDatabase, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { resolveEndpoints } from '@switchboard/stack';
 import pg from 'pg';
 import { PLACED, RESERVED, SERVICE } from './hop-topics.ts';
@@ -79,38 +78,33 @@ async function main(): Promise<void> {
   await messaging.publisher.start([PLACED, RESERVED]);
   await messaging.serde.prepare([PLACED]);
   const outbox = new Outbox(messaging.serde);
-  const inbox = new Inbox(db, SERVICE);
 
+  /** The bus records each event's id in the transaction it opens for the handler. */
   class ReserveHandler implements EventHandler<typeof PLACED> {
     readonly topic = PLACED;
-    async handle(order: Placed): Promise<void> {
-      await inbox.handleOnce(order.meta.eventId, PLACED, async (tx) => {
-        await tx.query('INSERT INTO reservations (order_id, starts_at) VALUES ($1, $2)', [
-          order.orderId,
-          order.startsAt,
-        ]);
-        await outbox.enqueue(tx, RESERVED, order.orderId, reservationFor(order));
-      });
+    async handle(tx: SqlExecutor, order: Placed): Promise<void> {
+      await tx.query('INSERT INTO reservations (order_id, starts_at) VALUES ($1, $2)', [
+        order.orderId,
+        order.startsAt,
+      ]);
+      await outbox.enqueue(tx, RESERVED, order.orderId, reservationFor(order));
     }
     /** A partition's records in one transaction: inbox, state and outbox together. */
-    async handleBatch(items: readonly BatchItem<typeof PLACED>[]): Promise<void> {
-      const keyed = items.map((item) => ({ eventId: item.event.meta.eventId, item }));
-      await inbox.handleBatchOnce(keyed, PLACED, async (tx, fresh) => {
-        const orders = fresh.map(({ item }) => item.event);
-        await tx.query(
-          'INSERT INTO reservations (order_id, starts_at) SELECT * FROM unnest($1::uuid[], $2::bigint[])',
-          [orders.map((o) => o.orderId), orders.map((o) => o.startsAt)],
-        );
-        await outbox.enqueueMany(
-          tx,
-          fresh.map(({ item }) => ({
-            topic: RESERVED,
-            key: item.event.orderId,
-            event: reservationFor(item.event),
-            trace: item.context.trace,
-          })),
-        );
-      });
+    async handleBatch(tx: SqlExecutor, items: readonly BatchItem<typeof PLACED>[]): Promise<void> {
+      const orders = items.map((item) => item.event);
+      await tx.query(
+        'INSERT INTO reservations (order_id, starts_at) SELECT * FROM unnest($1::uuid[], $2::bigint[])',
+        [orders.map((o) => o.orderId), orders.map((o) => o.startsAt)],
+      );
+      await outbox.enqueueMany(
+        tx,
+        items.map((item) => ({
+          topic: RESERVED,
+          key: item.event.orderId,
+          event: reservationFor(item.event),
+          trace: item.context.trace,
+        })),
+      );
     }
   }
 
@@ -121,6 +115,7 @@ async function main(): Promise<void> {
   const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
     service: SERVICE,
     handlers: [new ReserveHandler()],
+    database: db,
     names: messaging.names,
     fromBeginning: true,
   });

@@ -2,3 +2,6 @@ export { type DatabaseOptions, openDatabase, type OpenDatabase } from './databas
 export { migrate, MigrationError } from './migrations.ts';
 export { tracedDatabase } from './traced.ts';
 export { pgliteDatabase, postgresDatabase, type SqlDatabase, type SqlExecutor } from './sql.ts';
+export { type Backoff, backoffDelayMs } from './work/backoff.ts';
+export { ExclusiveLoop, type ExclusiveLoopOptions } from './work/exclusive-loop.ts';
+export { Sleeper } from './work/sleeper.ts';

@@ -14,9 +14,10 @@ export class MigrationError extends Error {
 /**
  * Applies the service's pending SQL migrations — the `*.sql` files of `folder`, in file-name order
  * (`0001_customers.sql`, `0002_…`) — after the idempotent `packageSchemas` of the packages the
- * service builds on (the bus's outbox and inbox tables), which run at every start. Each file runs
- * in one transaction together with its record in `schema_migrations`, so a failed file leaves
- * nothing behind and runs again at the next start. Returns the names applied.
+ * service builds on (the bus's outbox and inbox tables, the Idempotency-Keys of its POSTs), which
+ * run at every start, so a migration may move rows into them. Each file runs in one transaction
+ * together with its record in `schema_migrations`, so a failed file leaves nothing behind and runs
+ * again at the next start. Returns the names applied.
  */
 export async function migrate(
   db: SqlDatabase,

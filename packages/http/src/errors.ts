@@ -21,4 +21,5 @@ export class RequestValidationError extends DomainError {
 export const COMMON_ERROR_STATUS: Readonly<Record<string, number>> = {
   VALIDATION_FAILED: 400,
   INVALID_CURSOR: 400,
+  IDEMPOTENCY_KEY_REUSED: 422,
 };

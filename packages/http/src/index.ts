@@ -1,5 +1,15 @@
 export { COMMON_ERROR_STATUS, type FieldProblem, RequestValidationError } from './errors.ts';
-export { idempotencyKeySchema, requestHash } from './idempotency.ts';
+export {
+  answerIdempotent,
+  IDEMPOTENT_COMMANDS_SQL,
+  IdempotencyKey,
+  IdempotencyKeyReusedError,
+  IdempotentCommand,
+  type IdempotentCommandOptions,
+  type IdempotentOutcome,
+  requestHash,
+  runIdempotentCommand,
+} from './idempotent-command.ts';
 export {
   ApiProblems,
   ApiZodBody,

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EventOf, type ServiceName, type TopicName } from '@switchboard/contracts';
 import { type Context, context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { backoffDelayMs, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { UndecodableMessageError } from './errors.ts';
+import { Inbox } from './inbox.ts';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
 import type { EventPublisher, RawRecord } from './publisher.ts';
 import type { AvroSerde } from './serde.ts';
@@ -27,16 +29,24 @@ export interface BatchItem<T extends TopicName = TopicName> {
   readonly context: HandlerContext;
 }
 
-/** Handles one topic's events. Declared explicitly in one list per service; never discovered. */
+/**
+ * Handles one topic's events. Declared explicitly in one list per service; never discovered.
+ *
+ * The bus calls it inside a transaction of the service's database (`tx`) in which it has recorded
+ * the event's id in the inbox: what the handler writes commits together with that record, and an
+ * event handled before (a redelivery after a crash, a republished outbox row) never reaches it. A
+ * handler cannot forget to deduplicate, and should not open a transaction of its own.
+ */
 export interface EventHandler<T extends TopicName = TopicName> {
   readonly topic: T;
-  handle(event: EventOf<T>, context: HandlerContext): Promise<void>;
+  handle(tx: SqlExecutor, event: EventOf<T>, context: HandlerContext): Promise<void>;
   /**
-   * Optional: handles consecutive records of one partition at once (e.g. in one database
-   * transaction), in their order. When it throws, each record of the batch is handled again on its
-   * own through `handle`, with the usual retries, so one bad record never fails its neighbours.
+   * Optional: handles consecutive records of one partition at once, in their order, in one
+   * transaction with the inbox records of all of them; `items` holds only those not handled
+   * before. When it throws, each record of the batch is handled again on its own through
+   * `handle`, with the usual retries, so one bad record never fails its neighbours.
    */
-  handleBatch?(items: readonly BatchItem<T>[]): Promise<void>;
+  handleBatch?(tx: SqlExecutor, items: readonly BatchItem<T>[]): Promise<void>;
 }
 
 export interface RetryPolicy {
@@ -63,6 +73,8 @@ export interface ConsumerOptions {
   /** The consuming service: its consumer group and the middle part of its retry/DLQ topic names. */
   readonly service: ServiceName | (string & {});
   readonly handlers: readonly EventHandler[];
+  /** The service's database: the inbox, and the transaction each handler runs in. */
+  readonly database: SqlDatabase;
   readonly retry?: Partial<RetryPolicy>;
   /** Partitions handled at once; records of one partition (so of one key) stay in order. */
   readonly partitionsConsumedConcurrently?: number;
@@ -98,11 +110,6 @@ function header(headers: IHeaders | undefined, name: string): string | undefined
   return first === undefined ? undefined : first.toString();
 }
 
-function backoff(policy: RetryPolicy, attempt: number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
-  return Math.random() * ceiling;
-}
-
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -119,6 +126,7 @@ export class EventConsumer {
   private readonly handlers = new Map<string, EventHandler>();
   private readonly metrics: MessagingMetrics;
   private readonly names: TopicNames;
+  private readonly inbox: Inbox;
 
   constructor(
     kafka: Kafka,
@@ -129,6 +137,7 @@ export class EventConsumer {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.metrics = options.metrics ?? NO_METRICS;
     this.names = options.names ?? new TopicNames();
+    this.inbox = new Inbox(options.database, String(options.service));
     for (const handler of options.handlers) {
       if (this.handlers.has(handler.topic))
         throw new Error(`two handlers for ${handler.topic} in ${options.service}`);
@@ -175,11 +184,12 @@ export class EventConsumer {
     const handler = logical === undefined ? undefined : this.handlers.get(logical);
     // Retry records wait for their time and go one by one; so does a handler without handleBatch.
     if (handler?.handleBatch) {
+      const batchHandler = { topic: handler.topic, handleBatch: handler.handleBatch.bind(handler) };
       const size = this.options.maxBatchSize ?? 500;
       for (let start = 0; start < batch.messages.length; start += size) {
         if (!payload.isRunning() || payload.isStale()) break;
         const chunk = batch.messages.slice(start, start + size);
-        await this.processBatch(handler, batch.topic, batch.partition, chunk, heartbeat);
+        await this.processBatch(batchHandler, batch.topic, batch.partition, chunk, heartbeat);
         const last = chunk.at(-1);
         if (last) payload.resolveOffset(last.offset);
         await payload.commitOffsetsIfNecessary();
@@ -203,7 +213,7 @@ export class EventConsumer {
    * record is processed again on its own, with retries and parking as usual.
    */
   private async processBatch(
-    handler: EventHandler,
+    handler: Required<Pick<EventHandler, 'topic' | 'handleBatch'>>,
     topic: string,
     partition: number,
     messages: readonly KafkaMessage[],
@@ -244,7 +254,14 @@ export class EventConsumer {
     }
     const started = performance.now();
     try {
-      if (items.length > 0) await handler.handleBatch?.(items);
+      if (items.length > 0) {
+        await this.inbox.handleBatchOnce(
+          items,
+          eventTopic,
+          (item) => item.event.meta.eventId,
+          (tx, fresh) => handler.handleBatch(tx, fresh),
+        );
+      }
       const perRecord = (performance.now() - started) / Math.max(1, items.length);
       for (const _ of items) this.metrics.handlerDuration?.(eventTopic, perRecord);
     } catch (error) {
@@ -298,21 +315,31 @@ export class EventConsumer {
           attempt++;
           const started = performance.now();
           try {
-            await handler.handle(event, {
+            const handlerContext: HandlerContext = {
               topic: eventTopic,
               partition,
               offset: message.offset,
               key,
               attempt,
               trace: context.active(),
-            });
+            };
+            const handled = await this.inbox.handleOnce(event.meta.eventId, eventTopic, (tx) =>
+              handler.handle(tx, event, handlerContext),
+            );
+            if (!handled) span.setAttribute('messaging.duplicate', true);
             this.metrics.handlerDuration?.(eventTopic, performance.now() - started);
             return;
           } catch (error) {
             lastError = asError(error);
             this.metrics.failed?.(eventTopic, lastError.name);
             if (tryInProcess < this.policy.attempts) {
-              await sleep(backoff(this.policy, tryInProcess));
+              await sleep(
+                backoffDelayMs(tryInProcess, {
+                  initialMs: this.policy.initialDelayMs,
+                  maxMs: this.policy.maxDelayMs,
+                  jitter: 'full',
+                }),
+              );
               await heartbeat();
             }
           }

@@ -3,7 +3,7 @@ import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 /**
  * Makes a consumer's handling idempotent: the event id is recorded in the same transaction as the
  * state change, so a redelivered event (after a crash before the offset commit, or a republished
- * outbox row) finds its id and changes nothing.
+ * outbox row) finds its id and changes nothing. The consumer runs every handler through it.
  */
 export class Inbox {
   constructor(
@@ -34,12 +34,13 @@ export class Inbox {
   }
 
   /**
-   * The batch form: records every new event id of `items` and runs `work` with the items not
+   * The batch form: records the event id (`idOf`) of every item and runs `work` with the items not
    * handled before, all in one transaction. Returns those items.
    */
-  async handleBatchOnce<T extends { readonly eventId: string }>(
+  async handleBatchOnce<T>(
     items: readonly T[],
     topic: string,
+    idOf: (item: T) => string,
     work: (tx: SqlExecutor, fresh: readonly T[]) => Promise<void>,
   ): Promise<T[]> {
     return this.db.transaction(async (tx) => {
@@ -47,10 +48,10 @@ export class Inbox {
         `INSERT INTO messaging_inbox (consumer, event_id, topic)
          SELECT $1, id, $3 FROM unnest($2::uuid[]) AS id
          ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
-        [this.consumer, items.map((i) => i.eventId), topic],
+        [this.consumer, items.map(idOf), topic],
       );
       const fresh = new Set(rows.map((r) => r.event_id));
-      const todo = items.filter((item) => fresh.delete(item.eventId));
+      const todo = items.filter((item) => fresh.delete(idOf(item)));
       if (todo.length > 0) await work(tx, todo);
       return todo;
     });

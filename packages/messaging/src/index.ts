@@ -10,6 +10,7 @@ export {
 } from './consumer.ts';
 export { type DeadLetter, listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 export { EventTooLargeError, MessagingError, UndecodableMessageError } from './errors.ts';
+export { eventHandler, type EventHandlerClass } from './event-handler.ts';
 export { Inbox } from './inbox.ts';
 export { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
 export { type MessagingMetrics, NO_METRICS } from './metrics.ts';

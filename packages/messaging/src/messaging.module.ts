@@ -4,12 +4,11 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type Provider,
-  type Type,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { TopicName } from '@switchboard/contracts';
-import { type ConsumerOptions, EventConsumer, type EventHandler, type RetryPolicy } from './consumer.ts';
-import { Inbox } from './inbox.ts';
+import { type ConsumerOptions, EventConsumer, type RetryPolicy } from './consumer.ts';
+import type { EventHandlerClass } from './event-handler.ts';
 import { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
 import { Outbox, OutboxRelay, type RelayOptions } from './outbox.ts';
 import { OutboxDeadLetters } from './outbox-dead-letters.ts';
@@ -23,12 +22,13 @@ export interface MessagingModuleOptions extends MessagingOptions {
   /**
    * The handler classes, one per consumed topic: the single, explicit list of this service's
    * subscriptions. They become providers of this module, so they get their use cases injected
-   * from the modules listed in `imports`.
+   * from the modules listed in `imports`. Each runs in a transaction of `database` in which the
+   * bus records the event as handled.
    */
-  readonly handlers?: readonly Type<EventHandler>[];
+  readonly handlers?: readonly EventHandlerClass[];
   /** Modules that export what the handlers inject. */
   readonly imports?: DynamicModule['imports'];
-  /** The service's database, for the outbox relay and the inbox. */
+  /** The service's database, for the outbox relay, the inbox and the handlers' transactions. */
   readonly database?: SqlDatabase;
   readonly retry?: Partial<RetryPolicy>;
   readonly partitionsConsumedConcurrently?: number;
@@ -79,10 +79,11 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       await relay.start();
     }
     const handlers = (options.handlers ?? []).map((type) => this.moduleRef.get(type));
-    if (handlers.length > 0) {
+    if (handlers.length > 0 && options.database) {
       this.consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
         service: options.service,
         handlers,
+        database: options.database,
         names: messaging.names,
         metrics: messaging.metrics,
         retry: options.retry,
@@ -112,18 +113,20 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
  * MessagingModule.forRoot({
  *   service: 'orders', brokers, registryUrl,
  *   publishes: ['orders.order-placed.v1'],
- *   handlers: [BridgeReservedHandler, BridgeRejectedHandler],
+ *   handlers: ORDERS_HANDLERS, // [eventHandler('conference.bridge-reserved.v1', …), …]
  *   database,
  * })
  * ```
  *
  * Provides `MESSAGING` (the wired parts), `EventPublisher`, `Outbox`, `MessagingStatus` (for
- * readiness) and, with a database, `Inbox` and `OutboxDeadLetters`.
+ * readiness) and, with a database, `OutboxDeadLetters`.
  */
 @Module({})
 export class MessagingModule {
   static forRoot(options: MessagingModuleOptions): DynamicModule {
     const handlers = [...(options.handlers ?? [])];
+    if (handlers.length > 0 && !options.database)
+      throw new Error(`${options.service} has event handlers but no database for their inbox`);
     const providers: Provider[] = [
       { provide: MESSAGING_OPTIONS, useValue: options },
       { provide: MESSAGING, useFactory: () => createMessaging(options) },
@@ -146,15 +149,12 @@ export class MessagingModule {
     const exported: DynamicModule['exports'] = [MESSAGING, EventPublisher, Outbox, MessagingStatus];
     if (options.database) {
       const database = options.database;
-      providers.push(
-        { provide: Inbox, useFactory: () => new Inbox(database, String(options.service)) },
-        {
-          provide: OutboxDeadLetters,
-          useFactory: (outbox: Outbox) => new OutboxDeadLetters(database, outbox),
-          inject: [Outbox],
-        },
-      );
-      exported.push(Inbox, OutboxDeadLetters);
+      providers.push({
+        provide: OutboxDeadLetters,
+        useFactory: (outbox: Outbox) => new OutboxDeadLetters(database, outbox),
+        inject: [Outbox],
+      });
+      exported.push(OutboxDeadLetters);
     }
     return {
       module: MessagingModule,

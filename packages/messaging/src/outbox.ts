@@ -4,7 +4,13 @@ import { assertKeyOf } from './keys.ts';
 import type { MessagingMetrics } from './metrics.ts';
 import type { EventPublisher, RawRecord } from './publisher.ts';
 import { type AvroSerde, frame } from './serde.ts';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
+import {
+  type Backoff,
+  backoffDelayMs,
+  ExclusiveLoop,
+  type SqlDatabase,
+  type SqlExecutor,
+} from '@switchboard/database';
 import type { TopicNames } from './topic-names.ts';
 import { extractTraceContext, failSpan, injectTraceContext, startPublishSpan } from './tracing.ts';
 
@@ -18,9 +24,10 @@ const RELAY_LOCK = 7_243_001;
 const RECORD_OVERHEAD_BYTES = 256;
 /** The exact backlog needs a count over the table; while passes follow each other, at most this often. */
 const BACKLOG_COUNT_EVERY_MS = 1_000;
-/** Pause after a failed pass, doubling up to the most; the relay keeps the lock meanwhile. */
-const FAILURE_PAUSE_MS = 500;
-const FAILURE_PAUSE_MAX_MS = 30_000;
+/** Pause after a failed pass, doubling up to 30 s; the relay keeps the lock meanwhile. */
+const FAILURE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000, jitter: 'none' };
+/** How often the relay looks at the outbox when nothing woke it (default of `pollIntervalMs`). */
+const POLL_MS = 1_000;
 /**
  * Broker answers that refuse the records themselves, however often they are sent: a batch is split
  * until the refused record is alone, and that record is parked.
@@ -197,13 +204,11 @@ function refusalOf(error: unknown): string | undefined {
  * consumers drop the repeats through their inbox, so a key's events are never lost nor reordered.
  */
 export class OutboxRelay {
-  private running = false;
-  private wakeUp: (() => void) | undefined;
-  private pending = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop: ExclusiveLoop;
   private unlisten: (() => Promise<void>) | undefined;
   private readonly prepared = new Set<string>();
-  private lockHeld = false;
+  /** Rows the last pass published: deleted by the statement that reads the next batch. */
+  private published: readonly OutboxRow[] = [];
   private backlog = 0;
   private oldestAgeMs = 0;
   private lastCountAt = 0;
@@ -211,8 +216,6 @@ export class OutboxRelay {
   private failure: Error | undefined;
   private failedPasses = 0;
   private failingSince = 0;
-  private readonly stopped: Promise<void>;
-  private signalStopped: () => void = () => undefined;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -221,19 +224,23 @@ export class OutboxRelay {
     private readonly names: TopicNames,
     private readonly options: RelayOptions = {},
   ) {
-    this.stopped = new Promise((resolve) => {
-      this.signalStopped = resolve;
+    this.loop = new ExclusiveLoop(db, {
+      lockKey: RELAY_LOCK,
+      standbyMs: options.pollIntervalMs ?? POLL_MS,
+      onError: (error) => this.options.onError?.(asError(error)),
+      onLead: (session) => this.lead(session),
+      onStandDown: (session) => this.standDown(session),
     });
   }
 
   /** True while this relay holds the relay lock, so it is the one publishing for its database. */
   get leading(): boolean {
-    return this.lockHeld;
+    return this.loop.leading;
   }
 
   get status(): RelayStatus {
     return {
-      leading: this.lockHeld,
+      leading: this.loop.leading,
       backlog: this.backlog,
       oldestAgeMs: this.oldestAgeMs,
       lastProgressAt: this.lastProgressAt,
@@ -243,24 +250,19 @@ export class OutboxRelay {
   }
 
   async start(): Promise<void> {
-    this.running = true;
     this.lastProgressAt = Date.now();
     this.unlisten = await this.db.listen(CHANNEL, () => this.wake());
-    this.loop = this.run();
+    this.loop.start((session) => this.pass(session));
   }
 
   /** Asks for a pass now (e.g. right after a commit in this process). */
   wake(): void {
-    this.pending = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** Finishes the pass in progress, deletes what it published, releases the lock and stops. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.signalStopped();
-    this.wakeUp?.();
-    await this.loop;
+    await this.loop.stop();
     const unlisten = this.unlisten;
     this.unlisten = undefined;
     await unlisten?.();
@@ -272,64 +274,37 @@ export class OutboxRelay {
    * itself. Fails, leaving the rest in the outbox, when a batch cannot be published.
    */
   async drain(): Promise<number> {
-    return this.db.session(async (connection) => {
-      if (!(await this.lock(connection))) return 0;
-      try {
-        let total = 0;
-        let published: readonly OutboxRow[] = [];
-        for (;;) {
-          const rows = await this.next(connection, published);
-          if (rows.length === 0) return total;
-          published = await this.publish(connection, rows);
-          total += rows.length;
-        }
-      } finally {
-        await this.unlock(connection);
+    const drained = await this.loop.exclusively(async (session) => {
+      let total = 0;
+      let published: readonly OutboxRow[] = [];
+      for (;;) {
+        const rows = await this.next(session, published);
+        if (rows.length === 0) return total;
+        published = await this.publish(session, rows);
+        total += rows.length;
       }
     });
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.db.session((connection) => this.lead(connection));
-      } catch (error) {
-        this.options.onError?.(asError(error));
-        await this.pause(FAILURE_PAUSE_MS);
-      }
-      // Standby (another relay leads) or recovering from an error: try again at the next wake-up.
-      if (this.running) await this.idle();
-    }
+    return drained?.value ?? 0;
   }
 
   /**
-   * While this relay holds the lock: publishes batches as long as there are rows, then waits for a
-   * wake-up. Each batch's rows are deleted by the statement that reads the next batch.
+   * One pass while this relay leads: publishes the next batch, or waits for a wake-up (or the poll)
+   * when there is none; after a failure, keeps the rows and waits longer at each failure.
    */
-  private async lead(connection: SqlExecutor): Promise<void> {
-    if (!(await this.lock(connection))) return;
-    let published: readonly OutboxRow[] = [];
+  private async pass(session: SqlExecutor): Promise<void> {
+    const rows = await this.next(session, this.published);
+    this.published = [];
+    if (rows.length === 0) {
+      this.progressed();
+      await this.loop.sleeper.sleep(this.options.pollIntervalMs ?? POLL_MS, { wakeable: true });
+      return;
+    }
     try {
-      while (this.running) {
-        this.pending = false;
-        const rows = await this.next(connection, published);
-        published = [];
-        if (rows.length === 0) {
-          this.progressed();
-          await this.idle();
-          continue;
-        }
-        try {
-          published = await this.publish(connection, rows);
-          this.progressed();
-        } catch (error) {
-          this.failed(asError(error));
-          await this.pause(Math.min(FAILURE_PAUSE_MAX_MS, FAILURE_PAUSE_MS * 2 ** (this.failedPasses - 1)));
-        }
-      }
-      if (published.length > 0) await this.delete(connection, published);
-    } finally {
-      await this.unlock(connection);
+      this.published = await this.publish(session, rows);
+      this.progressed();
+    } catch (error) {
+      this.failed(asError(error));
+      await this.loop.sleeper.sleep(backoffDelayMs(this.failedPasses, FAILURE_BACKOFF));
     }
   }
 
@@ -350,53 +325,23 @@ export class OutboxRelay {
     }
   }
 
-  /** Waits `ms`, or less when the relay is stopped meanwhile; wake-ups do not cut it short. */
-  private async pause(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.stopped,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, ms);
-      }),
-    ]);
-    clearTimeout(timer);
-  }
-
-  /** Waits for a wake-up or the poll interval, unless a wake-up came already. */
-  private async idle(): Promise<void> {
-    if (!this.running || this.pending) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 1_000);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      // A wake() that came before wakeUp was set must not wait for the poll.
-      if (this.pending) this.wakeUp();
-    });
-    this.wakeUp = undefined;
-  }
-
   /**
-   * Takes the relay lock on this connection. On a connection of its own, the relay's deletes then
-   * commit without waiting for the disk: one lost in a crash only publishes its rows again, which
-   * the inbox absorbs, and the handlers' transactions no longer queue behind them for the WAL
-   * flush. Never on a shared connection (PGlite), where it would reach the handlers' commits.
+   * Once the relay holds the lock, on its connection: on a connection of its own, the relay's
+   * deletes then commit without waiting for the disk: one lost in a crash only publishes its rows
+   * again, which the inbox absorbs, and the handlers' transactions no longer queue behind them for
+   * the WAL flush. Never on a shared connection (PGlite), where it would reach the handlers' commits.
    */
-  private async lock(connection: SqlExecutor): Promise<boolean> {
-    const [row] = (
-      await connection.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK])
-    ).rows;
-    this.lockHeld = row?.ok === true;
-    if (this.lockHeld && this.db.separateSessions) await connection.query('SET synchronous_commit TO off');
-    return this.lockHeld;
+  private async lead(session: SqlExecutor): Promise<void> {
+    if (this.db.separateSessions) await session.query('SET synchronous_commit TO off');
   }
 
-  /** Releases the lock and leaves the connection as it was found, for the pool's next user. */
-  private async unlock(connection: SqlExecutor): Promise<void> {
-    this.lockHeld = false;
-    if (this.db.separateSessions) await connection.query('RESET synchronous_commit');
-    await connection.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]);
+  /** Before the lock goes: deletes what was published, leaves the connection as it was found. */
+  private async standDown(session: SqlExecutor): Promise<void> {
+    if (this.published.length > 0) {
+      await this.delete(session, this.published);
+      this.published = [];
+    }
+    if (this.db.separateSessions) await session.query('RESET synchronous_commit');
   }
 
   /**

@@ -1,22 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { EventOf } from '@switchboard/contracts';
+import type { SqlExecutor } from '@switchboard/database';
 import { waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchItem, EventConsumer, type EventHandler, HEADERS } from '../src/consumer.ts';
 import { listDeadLetters, replayDeadLetters } from '../src/dead-letters.ts';
 import type { Messaging } from '../src/messaging.ts';
-import { headerText, isolatedMessaging, readTopic, sampleEvent, useIsolatedMessaging } from './support.ts';
+import {
+  headerText,
+  isolatedMessaging,
+  messagingDatabase,
+  type OpenedDatabase,
+  readTopic,
+  sampleEvent,
+  useIsolatedMessaging,
+} from './support.ts';
 
 const TOPIC = 'orders.order-placed.v1';
 type Placed = EventOf<typeof TOPIC>;
 
 /** Handles order-placed events, failing for the keys it is told to fail for. */
 class RecordingHandler implements EventHandler<typeof TOPIC> {
+  static readonly topic = TOPIC;
   readonly topic = TOPIC;
   readonly handled: string[] = [];
   readonly attempts = new Map<string, number>();
   constructor(private readonly failFor: Set<string>) {}
-  async handle(event: Placed): Promise<void> {
+  async handle(_tx: SqlExecutor, event: Placed): Promise<void> {
     this.attempts.set(event.orderId, (this.attempts.get(event.orderId) ?? 0) + 1);
     if (this.failFor.has(event.orderId)) throw new RangeError(`cannot book order ${event.orderId}`);
     this.handled.push(event.orderId);
@@ -30,13 +40,16 @@ describe('EventConsumer', () => {
   let messaging: Messaging;
   let cleanup: () => Promise<void>;
   let consumer: EventConsumer;
+  let database: OpenedDatabase;
 
   beforeAll(async () => {
+    database = await messagingDatabase();
     ({ messaging, cleanup } = await isolatedMessaging([TOPIC], [service]));
     await messaging.publisher.start([TOPIC]);
     consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
       service,
       handlers: [handler],
+      database: database.db,
       names: messaging.names,
       retry: {
         attempts: 2,
@@ -53,6 +66,7 @@ describe('EventConsumer', () => {
     await consumer.stop();
     await messaging.publisher.stop();
     await cleanup();
+    await database.close();
   });
 
   async function publish(orderId: string): Promise<void> {
@@ -126,6 +140,9 @@ describe('EventConsumer', () => {
 describe('dead letters', () => {
   const service = 'dlq-it';
   const bus = useIsolatedMessaging([TOPIC], [service]);
+  let database: OpenedDatabase;
+  beforeAll(async () => (database = await messagingDatabase()));
+  afterAll(() => database.close());
 
   it('lists a parked record with its error, replays it once to its topic, where a fixed handler takes it', async () => {
     const messaging = bus();
@@ -135,6 +152,7 @@ describe('dead letters', () => {
     const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
       service,
       handlers: [handler],
+      database: database.db,
       names: messaging.names,
       retry: { attempts: 1, retryTopicAttempts: 0 },
     });
@@ -186,6 +204,9 @@ describe('dead letters', () => {
 describe('batch handling', () => {
   const service = 'batch-it';
   const bus = useIsolatedMessaging([TOPIC], [service]);
+  let database: OpenedDatabase;
+  beforeAll(async () => (database = await messagingDatabase()));
+  afterAll(() => database.close());
 
   it("hands a partition's records over together, and one bad record fails only itself", async () => {
     const messaging = bus();
@@ -195,11 +216,11 @@ describe('batch handling', () => {
     const batchSizes: number[] = [];
     class BatchHandler implements EventHandler<typeof TOPIC> {
       readonly topic = TOPIC;
-      async handle(event: Placed): Promise<void> {
+      async handle(_tx: SqlExecutor, event: Placed): Promise<void> {
         if (event.orderId === bad) throw new TypeError('unusable order');
         handled.push(event.orderId);
       }
-      async handleBatch(items: readonly BatchItem<typeof TOPIC>[]): Promise<void> {
+      async handleBatch(_tx: SqlExecutor, items: readonly BatchItem<typeof TOPIC>[]): Promise<void> {
         if (items.some((i) => i.event.orderId === bad)) throw new TypeError('unusable order in batch');
         batchSizes.push(items.length);
         handled.push(...items.map((i) => i.event.orderId));
@@ -220,6 +241,7 @@ describe('batch handling', () => {
     const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
       service,
       handlers: [new BatchHandler()],
+      database: database.db,
       names: messaging.names,
       retry: { attempts: 1, retryTopicAttempts: 0 },
     });

@@ -3,13 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type INestApplication, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { EventOf } from '@switchboard/contracts';
+import type { SqlExecutor } from '@switchboard/database';
 import { stackEndpoints, waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventHandler } from '../src/consumer.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { MessagingModule } from '../src/messaging.module.ts';
 import { EventPublisher } from '../src/publisher.ts';
-import { isolatedMessaging, sampleEvent } from './support.ts';
+import { isolatedMessaging, messagingDatabase, type OpenedDatabase, sampleEvent } from './support.ts';
 
 const TOPIC = 'orders.order-placed.v1';
 
@@ -24,10 +25,11 @@ class LedgerModule {}
 /** A handler with a dependency injected by type, slow enough to be caught mid-way by shutdown. */
 @Injectable()
 class SlowPlacedHandler implements EventHandler<typeof TOPIC> {
+  static readonly topic = TOPIC;
   readonly topic = TOPIC;
   started = 0;
   constructor(private readonly ledger: Ledger) {}
-  async handle(event: EventOf<typeof TOPIC>): Promise<void> {
+  async handle(_tx: SqlExecutor, event: EventOf<typeof TOPIC>): Promise<void> {
     this.started++;
     await sleep(1_500);
     this.ledger.entries.push(event.orderId);
@@ -39,8 +41,10 @@ describe('MessagingModule in a NestJS application', () => {
   let messaging: Messaging;
   let cleanup: () => Promise<void>;
   let app: INestApplication;
+  let database: OpenedDatabase;
 
   beforeAll(async () => {
+    database = await messagingDatabase();
     ({ messaging, cleanup } = await isolatedMessaging([TOPIC], [service]));
     const { kafkaBrokers, schemaRegistryUrl } = stackEndpoints();
     const moduleRef = await Test.createTestingModule({
@@ -53,6 +57,7 @@ describe('MessagingModule in a NestJS application', () => {
           publishes: [TOPIC],
           handlers: [SlowPlacedHandler],
           imports: [LedgerModule],
+          database: database.db,
         }),
       ],
     }).compile();
@@ -62,6 +67,7 @@ describe('MessagingModule in a NestJS application', () => {
 
   afterAll(async () => {
     await cleanup();
+    await database.close();
   });
 
   it('delivers to the declared handler, and on close finishes and commits the event in hand', async () => {

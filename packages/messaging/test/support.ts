@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createMessaging, type Messaging } from '../src/messaging.ts';
 import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '@switchboard/database';
+import { migrateMessagingTables } from '../src/schema.ts';
 import { applyTopics, plannedTopics } from '../src/topics.ts';
 
 /**
@@ -120,6 +121,14 @@ export function useIsolatedMessaging(
 export interface OpenedDatabase {
   readonly db: SqlDatabase;
   readonly close: () => Promise<void>;
+}
+
+/** An in-process database with the bus's tables, for consumers whose handlers write nothing else. */
+export async function messagingDatabase(): Promise<OpenedDatabase> {
+  const instance = new PGlite();
+  const db = pgliteDatabase(instance);
+  await migrateMessagingTables(db);
+  return { db, close: () => instance.close() };
 }
 
 /** A fresh database of each kind the services run on (`prefix` names a PostgreSQL one). */

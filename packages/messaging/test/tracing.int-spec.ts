@@ -13,7 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { EventConsumer, type EventHandler } from '../src/consumer.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { Outbox, OutboxRelay } from '../src/outbox.ts';
-import { pgliteDatabase } from '@switchboard/database';
+import { pgliteDatabase, type SqlExecutor } from '@switchboard/database';
 import { migrateMessagingTables } from '../src/schema.ts';
 import { isolatedMessaging, sampleEvent } from './support.ts';
 
@@ -44,10 +44,10 @@ describe('trace context across Kafka', () => {
   /** Hop 1: the bridge reserves for a placed order and publishes the reservation. */
   class ReserveBridge implements EventHandler<typeof PLACED> {
     readonly topic = PLACED;
-    async handle(order: EventOf<typeof PLACED>): Promise<void> {
+    async handle(tx: SqlExecutor, order: EventOf<typeof PLACED>): Promise<void> {
       const reserved = { ...sampleEvent(RESERVED), orderId: order.orderId, customerId: order.customerId };
       if (viaOutbox.has(order.orderId)) {
-        await db.transaction((tx) => outbox.enqueue(tx, RESERVED, order.orderId, reserved));
+        await outbox.enqueue(tx, RESERVED, order.orderId, reserved);
       } else {
         await messaging.publisher.publish(RESERVED, order.orderId, reserved);
       }
@@ -57,7 +57,7 @@ describe('trace context across Kafka', () => {
   /** Hop 2: orders confirms. */
   class ConfirmOrder implements EventHandler<typeof RESERVED> {
     readonly topic = RESERVED;
-    async handle(reserved: EventOf<typeof RESERVED>): Promise<void> {
+    async handle(_tx: SqlExecutor, reserved: EventOf<typeof RESERVED>): Promise<void> {
       confirmed.push(reserved.orderId);
     }
   }
@@ -76,11 +76,13 @@ describe('trace context across Kafka', () => {
       new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
         service: 'bridge-it',
         handlers: [new ReserveBridge()],
+        database: db,
         names: messaging.names,
       }),
       new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
         service: 'orders-it',
         handlers: [new ConfirmOrder()],
+        database: db,
         names: messaging.names,
       }),
     ];

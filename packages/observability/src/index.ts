@@ -3,4 +3,10 @@ export { type HealthReport, type ReadinessCheck, runChecks } from './health/read
 export { createLogger, NestPinoLogger } from './logger.ts';
 export { type MessagingMetricsHooks, Metrics, type MetricsOptions } from './metrics/metrics.ts';
 export { MetricsModule } from './metrics/metrics.module.ts';
-export { currentTraceId } from './trace-context.ts';
+export {
+  captureTraceContext,
+  currentTraceId,
+  inStoredTrace,
+  storedSpanContext,
+  type StoredTraceSpan,
+} from './trace-context.ts';

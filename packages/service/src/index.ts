@@ -3,5 +3,3 @@ export { type RunningService, type ServiceDefinition, startService, type StartOp
 export { CONFIG, DATABASE, LOGGER, PUBLIC_URL, PublicUrl } from './tokens.ts';
 export { metaFollowing, newMeta } from './events.ts';
 export type { Logger } from 'pino';
-export { ExclusiveLoop } from './work/exclusive-loop.ts';
-export { Sleeper } from './work/sleeper.ts';

@@ -3,9 +3,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceConfig } from '@switchboard/config';
 import type { ServiceName, TopicName } from '@switchboard/contracts';
 import { migrate, openDatabase, type OpenDatabase } from '@switchboard/database';
-import { createServiceApp } from '@switchboard/http';
+import { createServiceApp, IDEMPOTENT_COMMANDS_SQL } from '@switchboard/http';
 import {
-  type EventHandler,
+  type EventHandlerClass,
   HEADERS,
   MESSAGING_TABLES_SQL,
   MESSAGING,
@@ -38,7 +38,7 @@ export interface ServiceDefinition {
   /** Topics it publishes (their schemas are registered at start). */
   readonly publishes: readonly TopicName[];
   /** Its event handlers, one per consumed topic: its subscriptions, listed in one place. */
-  readonly handlers?: readonly Type<EventHandler>[];
+  readonly handlers?: readonly EventHandlerClass[];
   /** Its feature modules; they export what the handlers inject. */
   readonly features: readonly Type[];
   /** HTTP status of each of its domain error codes. */
@@ -199,7 +199,10 @@ export async function startService(
     name: definition.name.replaceAll('-', '_'),
   });
   try {
-    const applied = await migrate(database.db, definition.migrations, [MESSAGING_TABLES_SQL]);
+    const applied = await migrate(database.db, definition.migrations, [
+      MESSAGING_TABLES_SQL,
+      IDEMPOTENT_COMMANDS_SQL,
+    ]);
     if (applied.length > 0)
       logger.info(
         { event: `${definition.name}.migrated`, migrations: applied },

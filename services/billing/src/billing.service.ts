@@ -1,9 +1,6 @@
 import type { ServiceDefinition } from '@switchboard/service';
 import { BillingModule } from './billing.module.ts';
-import { CallCompletedHandler } from './events/call-completed.handler.ts';
-import { ContractRatesChangedHandler } from './events/contract-rates-changed.handler.ts';
-import { CustomerRegisteredHandler } from './events/customer-registered.handler.ts';
-import { CustomerUpdatedHandler } from './events/customer-updated.handler.ts';
+import { BILLING_HANDLERS } from './events/handlers.ts';
 
 /** billing rates completed calls with the customer's contract rates and issues monthly invoices. */
 export const billing: ServiceDefinition = {
@@ -13,12 +10,7 @@ export const billing: ServiceDefinition = {
     "Rates completed calls with the contract rates in effect when they started, adds them to the customer's open invoice for the month and issues the invoices when a period closes.",
   migrations: new URL('../migrations/', import.meta.url),
   publishes: ['billing.call-charged.v1', 'billing.invoice-issued.v1'],
-  handlers: [
-    CustomerRegisteredHandler,
-    CustomerUpdatedHandler,
-    ContractRatesChangedHandler,
-    CallCompletedHandler,
-  ],
+  handlers: BILLING_HANDLERS,
   features: [BillingModule],
   errorStatus: {
     INVOICE_NOT_FOUND: 404,

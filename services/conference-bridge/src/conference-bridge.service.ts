@@ -1,8 +1,7 @@
 import type { ServiceDefinition } from '@switchboard/service';
 import { CallsModule } from './calls/calls.module.ts';
-import { OrderCancelledHandler } from './events/order-cancelled.handler.ts';
-import { OrderPlacedHandler } from './events/order-placed.handler.ts';
 import { ReservationsModule } from './reservations/reservations.module.ts';
+import { CONFERENCE_BRIDGE_HANDLERS } from './events/handlers.ts';
 
 /** conference-bridge reserves bridge capacity for orders and reports completed calls. */
 export const conferenceBridge: ServiceDefinition = {
@@ -16,7 +15,7 @@ export const conferenceBridge: ServiceDefinition = {
     'conference.bridge-rejected.v1',
     'conference.call-completed.v1',
   ],
-  handlers: [OrderPlacedHandler, OrderCancelledHandler],
+  handlers: CONFERENCE_BRIDGE_HANDLERS,
   features: [ReservationsModule, CallsModule],
   errorStatus: {
     BRIDGE_NOT_FOUND: 404,

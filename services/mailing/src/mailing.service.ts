@@ -1,9 +1,6 @@
 import type { ServiceDefinition } from '@switchboard/service';
-import { BridgeReservedHandler } from './events/bridge-reserved.handler.ts';
-import { CustomerRegisteredHandler } from './events/customer-registered.handler.ts';
-import { CustomerUpdatedHandler } from './events/customer-updated.handler.ts';
-import { InvoiceIssuedHandler } from './events/invoice-issued.handler.ts';
 import { MailingModule } from './mailing.module.ts';
+import { MAILING_HANDLERS } from './events/handlers.ts';
 
 /** mailing sends booking confirmations, invoices and campaigns by email and to the printer. */
 export const mailing: ServiceDefinition = {
@@ -13,12 +10,11 @@ export const mailing: ServiceDefinition = {
     'Booking confirmations and invoices by email; campaigns as printed letters with an email notice. Every message sent is published as mailing.message-sent; a finished campaign as mailing.campaign-completed.',
   migrations: new URL('../migrations/', import.meta.url),
   publishes: ['mailing.message-sent.v1', 'mailing.campaign-completed.v1'],
-  handlers: [CustomerRegisteredHandler, CustomerUpdatedHandler, BridgeReservedHandler, InvoiceIssuedHandler],
+  handlers: MAILING_HANDLERS,
   features: [MailingModule],
   errorStatus: {
     CAMPAIGN_NOT_FOUND: 404,
     CONTACT_NOT_FOUND: 404,
     INVALID_TEMPLATE: 422,
-    IDEMPOTENCY_KEY_REUSED: 422,
   },
 };

@@ -1,9 +1,6 @@
 import type { ServiceDefinition } from '@switchboard/service';
-import { BridgeRejectedHandler } from './events/bridge-rejected.handler.ts';
-import { BridgeReservedHandler } from './events/bridge-reserved.handler.ts';
-import { CustomerRegisteredHandler } from './events/customer-registered.handler.ts';
-import { CustomerUpdatedHandler } from './events/customer-updated.handler.ts';
 import { OrdersModule } from './orders/orders.module.ts';
+import { ORDERS_HANDLERS } from './events/handlers.ts';
 
 /** orders takes conference bookings and follows them to the bridge's answer. */
 export const orders: ServiceDefinition = {
@@ -18,12 +15,11 @@ export const orders: ServiceDefinition = {
     'orders.order-confirmed.v1',
     'orders.order-rejected.v1',
   ],
-  handlers: [CustomerRegisteredHandler, CustomerUpdatedHandler, BridgeReservedHandler, BridgeRejectedHandler],
+  handlers: ORDERS_HANDLERS,
   features: [OrdersModule],
   errorStatus: {
     ORDER_NOT_FOUND: 404,
     UNKNOWN_CUSTOMER: 422,
-    IDEMPOTENCY_KEY_REUSED: 422,
     ORDER_NOT_CANCELLABLE: 409,
   },
 };

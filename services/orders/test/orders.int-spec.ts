@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate, openDatabase } from '@switchboard/database';
+import { requestHash } from '@switchboard/http';
 import {
+  createTestDatabase,
   createTestTopics,
+  stackEndpoints,
   startTestService,
   testMeta,
   type TestService,
@@ -253,5 +260,71 @@ describe('orders', () => {
     ).json()) as { items: OrderBody[]; nextCursor: string | null };
     expect([...page1.items, ...page2.items].map((o) => o.id)).toEqual(mine);
     expect(page2.nextCursor).toBeNull();
+  });
+});
+
+describe('orders upgraded from its own idempotency_keys table', () => {
+  let topics: TestTopics;
+  let service: TestService;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  const orderId = randomUUID();
+  const key = randomUUID();
+  const body = booking(randomUUID(), { title: 'Booked before the upgrade' });
+
+  beforeAll(async () => {
+    topics = await createTestTopics();
+    // A database as the previous release left it: 0001 applied, an order placed with a key.
+    const database = await createTestDatabase(stackEndpoints().postgresUrl, 'orders_upgrade');
+    dropDatabase = () => database.drop();
+    const before = await mkdtemp(join(tmpdir(), 'orders-0001-'));
+    const opened = await openDatabase({ url: database.url, dataDir: before, name: 'orders' });
+    const { db } = opened;
+    try {
+      await copyFile(
+        new URL('../migrations/0001_orders.sql', import.meta.url),
+        join(before, '0001_orders.sql'),
+      );
+      await migrate(db, before);
+      await db.query(
+        `INSERT INTO orders (id, customer_id, title, starts_at, duration_minutes, expected_participants,
+           recording, toll_free, status)
+         VALUES ($1, $2, $3, $4, 60, 12, true, false, 'PENDING')`,
+        [orderId, body.customerId, body.title, body.startsAt],
+      );
+      await db.query('INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3)', [
+        key,
+        requestHash(body),
+        orderId,
+      ]);
+    } finally {
+      await opened.close();
+      await rm(before, { recursive: true, force: true });
+    }
+    service = await startTestService(orders, { topics, databaseUrl: database.url });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await dropDatabase?.();
+    await topics?.cleanup();
+  });
+
+  it('still answers a retry with a key taken before the upgrade, and refuses its reuse', async () => {
+    const place = (request: unknown) =>
+      service.request('/v1/orders', { body: request, headers: { 'Idempotency-Key': key } });
+    const retry = await place(body);
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('location')).toBe(`/v1/orders/${orderId}`);
+    expect(((await retry.json()) as OrderBody).id).toBe(orderId);
+
+    const reused = await place({ ...body, title: 'Something else' });
+    expect(reused.status).toBe(422);
+    expect(((await reused.json()) as { code: string }).code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    const { rows } = await service.running.database.db.query<{ old: string | null }>(
+      "SELECT to_regclass('idempotency_keys')::text AS old",
+    );
+    expect(rows[0]?.old).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventOf } from '@switchboard/contracts';
-import { extractTraceContext, injectTraceContext, Outbox } from '@switchboard/messaging';
+import { extractTraceContext, Outbox } from '@switchboard/messaging';
+import { captureTraceContext } from '@switchboard/observability';
 import { type SqlExecutor } from '@switchboard/database';
 import { LOGGER, metaFollowing, type Logger } from '@switchboard/service';
 import { CustomersRepository } from '../customers/customers.repository.ts';
@@ -32,9 +33,7 @@ export class ChargeCallsUseCase {
   /** A call completed: keep it and rate it if its rates are known. */
   async callCompleted(tx: SqlExecutor, event: EventOf<'conference.call-completed.v1'>): Promise<void> {
     await this.calls.lockCustomer(tx, event.customerId);
-    const carrier: Record<string, string> = {};
-    injectTraceContext(carrier);
-    const call = await this.calls.insert(tx, event, carrier);
+    const call = await this.calls.insert(tx, event, captureTraceContext());
     // Known already (the bridge published the call again under a new event id): charged once.
     if (!call) return;
     await this.rateHeld(tx, call.customerId);

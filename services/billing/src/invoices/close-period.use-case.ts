@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { injectTraceContext } from '@switchboard/messaging';
+import { captureTraceContext } from '@switchboard/observability';
 import { PeriodNotStartedError } from '../billing.errors.ts';
 import type { PeriodClose } from './dto/invoice.dto.ts';
 import { PeriodCloseRunner } from './period-close.runner.ts';
@@ -23,8 +23,8 @@ export class ClosePeriodUseCase {
   async execute(period: string, scope: { customerId?: string } = {}, now = Date.now()): Promise<PeriodClose> {
     if (periodBounds(period).start > now) throw new PeriodNotStartedError(period);
     const id = randomUUID();
-    const traceContext: Record<string, string> = {};
-    injectTraceContext(traceContext);
+    // The invoices' spans link to the request that closed the period.
+    const traceContext = captureTraceContext();
     await this.closes.create({ id, period, customerId: scope.customerId ?? null, traceContext });
     this.runner.wake();
     const close = await this.closes.get(id);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { context, type Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { extractTraceContext, Outbox } from '@switchboard/messaging';
+import type { Link } from '@opentelemetry/api';
+import { Outbox } from '@switchboard/messaging';
+import { inStoredTrace, storedSpanContext } from '@switchboard/observability';
 import { type SqlDatabase } from '@switchboard/database';
 import { CONFIG, DATABASE, newMeta, PUBLIC_URL, type PublicUrl } from '@switchboard/service';
 import type { BillingConfig } from '../config.ts';
@@ -12,8 +13,6 @@ import { formatInvoiceNumber } from './invoice-number.ts';
 import { InvoicesRepository } from './invoices.repository.ts';
 import { PeriodClosesRepository, type RunningClose } from './period-closes.repository.ts';
 import { dueDate } from './periods.ts';
-
-const tracer = trace.getTracer('@switchboard/billing');
 
 /**
  * Issues one open invoice for a period close, in one transaction: a gap-free number, the due date,
@@ -38,19 +37,16 @@ export class IssueInvoiceUseCase {
 
   /** Issues the invoice for `close`; undefined when it is no longer open. */
   async execute(close: RunningClose, invoiceId: string): Promise<InvoiceSummary | undefined> {
-    const requested = trace.getSpanContext(extractTraceContext(close.traceContext));
+    const requested = storedSpanContext(close.traceContext);
     const links: Link[] = requested ? [{ context: requested }] : [];
     return this.db.transaction(async (tx) => {
       const invoice = await this.invoices.lockOpen(tx, invoiceId);
       if (!invoice) return undefined;
-      const parent = extractTraceContext(invoice.traceContext);
-      const span = tracer.startSpan(
+      return inStoredTrace(
         'billing issue invoice',
-        { kind: SpanKind.INTERNAL, links, attributes: { 'billing.invoice.id': invoiceId } },
-        trace.getSpan(parent) ? parent : context.active(),
-      );
-      try {
-        return await context.with(trace.setSpan(context.active(), span), async () => {
+        invoice.traceContext,
+        { links, attributes: { 'billing.invoice.id': invoiceId } },
+        async (span) => {
           const issuedAt = Date.now();
           const year = new Date(issuedAt).getUTCFullYear();
           const { invoiceNumberPrefix: prefix, invoiceDueDays } = this.config;
@@ -108,14 +104,8 @@ export class IssueInvoiceUseCase {
             },
           });
           return summary;
-        });
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
+        },
+      );
     });
   }
 }

@@ -4,8 +4,8 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { SqlDatabase } from '@switchboard/database';
-import { DATABASE, ExclusiveLoop, LOGGER, type Logger } from '@switchboard/service';
+import { ExclusiveLoop, type SqlDatabase } from '@switchboard/database';
+import { DATABASE, LOGGER, type Logger } from '@switchboard/service';
 import { IssueInvoiceUseCase } from './issue-invoice.use-case.ts';
 import { PeriodClosesRepository } from './period-closes.repository.ts';
 
@@ -35,9 +35,14 @@ export class PeriodCloseRunner implements OnApplicationBootstrap, BeforeApplicat
     private readonly closes: PeriodClosesRepository,
     private readonly issue: IssueInvoiceUseCase,
   ) {
-    this.loop = new ExclusiveLoop(db, RUNNER_LOCK, (error) =>
-      this.logger.error({ event: 'billing.period-close.failed', err: error }, 'billing.period-close.failed'),
-    );
+    this.loop = new ExclusiveLoop(db, {
+      lockKey: RUNNER_LOCK,
+      onError: (error) =>
+        this.logger.error(
+          { event: 'billing.period-close.failed', err: error },
+          'billing.period-close.failed',
+        ),
+    });
   }
 
   onApplicationBootstrap(): void {

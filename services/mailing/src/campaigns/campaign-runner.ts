@@ -4,18 +4,23 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { type Span, SpanStatusCode } from '@opentelemetry/api';
-import { injectTraceContext, Outbox } from '@switchboard/messaging';
-import { type SqlDatabase, type SqlExecutor } from '@switchboard/database';
-import { CONFIG, DATABASE, ExclusiveLoop, LOGGER, type Logger, newMeta } from '@switchboard/service';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { Outbox } from '@switchboard/messaging';
+import {
+  type Backoff,
+  backoffDelayMs,
+  ExclusiveLoop,
+  type SqlDatabase,
+  type SqlExecutor,
+} from '@switchboard/database';
+import { CONFIG, DATABASE, LOGGER, type Logger, newMeta } from '@switchboard/service';
 import type { MailingConfig } from '../config.ts';
 import { ContactsRepository } from '../contacts/contacts.repository.ts';
-import { retryDelayMs } from '../mail/backoff.ts';
 import { MailDispatcher } from '../mail/mail-dispatcher.ts';
 import { OutgoingMailRepository } from '../mail/outgoing-mail.repository.ts';
 import { withoutAddresses } from '../mail/send-failure.ts';
 import { PRINTER, type Printer } from '../printing/printer.ts';
-import { inStoredTrace } from '../tracing.ts';
+import { captureTraceContext, inStoredTrace } from '@switchboard/observability';
 import { CampaignRenderer, type RecipientContent } from './campaign-content.ts';
 import { CampaignProgress } from './campaign-progress.ts';
 import { CampaignsRepository, type DueRecipient } from './campaigns.repository.ts';
@@ -23,8 +28,8 @@ import { renderLetterPdf } from './letter-pdf.ts';
 
 /** Attempts at a letter (rendering and printing) before its recipient FAILED. */
 export const MAX_LETTER_ATTEMPTS = 5;
-/** Longest wait between two attempts at a letter. */
-const MAX_LETTER_RETRY_DELAY_MS = 60_000;
+/** Waits between two attempts at a letter: from a second, doubling, at most a minute. */
+const LETTER_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000, jitter: 'equal' };
 /** How often running campaigns are looked at when no new campaign woke the runner. */
 const POLL_MS = 1_000;
 /** Advisory lock key of the runner (one per database prints; see ExclusiveLoop). */
@@ -56,12 +61,14 @@ export class CampaignRunner implements OnApplicationBootstrap, BeforeApplication
     private readonly dispatcher: MailDispatcher,
     private readonly outbox: Outbox,
   ) {
-    this.loop = new ExclusiveLoop(db, RUNNER_LOCK, (error) =>
-      this.logger.error(
-        { event: 'mailing.campaign.runner.failed', err: error },
-        'mailing.campaign.runner.failed',
-      ),
-    );
+    this.loop = new ExclusiveLoop(db, {
+      lockKey: RUNNER_LOCK,
+      onError: (error) =>
+        this.logger.error(
+          { event: 'mailing.campaign.runner.failed', err: error },
+          'mailing.campaign.runner.failed',
+        ),
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -97,70 +104,74 @@ export class CampaignRunner implements OnApplicationBootstrap, BeforeApplication
       'mailing.message.attempt': recipient.attempts + 1,
       'mailing.printer.kind': this.printer.kind,
     };
-    return inStoredTrace('print letter', recipient.trace, attributes, async (span) => {
-      const { campaignId, customerId } = recipient;
-      // Consent counts as it was when the campaign was created and as it is now: a customer who
-      // withdrew it meanwhile gets nothing.
-      const current = await this.contacts.get(customerId);
-      if (!(current ?? recipient.contact).marketingConsent || !recipient.contact.marketingConsent) {
-        await this.db.transaction((tx) =>
-          this.progress.move(tx, campaignId, customerId, ['PENDING'], 'SKIPPED_NO_CONSENT'),
+    return inStoredTrace(
+      'print letter',
+      recipient.trace,
+      { kind: SpanKind.CLIENT, attributes },
+      async (span) => {
+        const { campaignId, customerId } = recipient;
+        // Consent counts as it was when the campaign was created and as it is now: a customer who
+        // withdrew it meanwhile gets nothing.
+        const current = await this.contacts.get(customerId);
+        if (!(current ?? recipient.contact).marketingConsent || !recipient.contact.marketingConsent) {
+          await this.db.transaction((tx) =>
+            this.progress.move(tx, campaignId, customerId, ['PENDING'], 'SKIPPED_NO_CONSENT'),
+          );
+          span.setAttribute('mailing.recipient.outcome', 'skipped-no-consent');
+          return;
+        }
+        let content: RecipientContent;
+        try {
+          content = this.rendererOf(recipient).render(recipient.contact);
+          const pdf = await renderLetterPdf({
+            address: { name: recipient.contact.name, ...recipient.contact.address },
+            body: content.letter,
+            title: recipient.campaignName,
+          });
+          await this.printer.print({ campaignId, customerId, pdf });
+        } catch (error) {
+          await this.letterFailed(recipient, error, span);
+          return;
+        }
+        const printedAt = Date.now();
+        const notice = content.notice;
+        await this.db.transaction(async (tx) => {
+          if (!(await this.campaigns.lock(tx, campaignId))) return;
+          if (!(await this.campaigns.transition(tx, campaignId, customerId, ['PENDING'], 'PRINTED'))) return;
+          await this.outbox.enqueue(tx, 'mailing.message-sent.v1', recipient.letterId, {
+            meta: newMeta('mailing', { correlationId: campaignId }),
+            messageId: recipient.letterId,
+            customerId,
+            kind: 'CAMPAIGN_LETTER',
+            channel: 'PRINT',
+            subject: null,
+            relatedId: campaignId,
+            sentAt: printedAt,
+          });
+          // The notice's send span will follow from this one.
+          const trace = captureTraceContext();
+          await this.mails.insert(tx, {
+            dedupeKey: `notice:${campaignId}:${customerId}`,
+            kind: 'CAMPAIGN_NOTICE',
+            customerId,
+            relatedId: campaignId,
+            campaignId,
+            to: current?.email ?? recipient.contact.email,
+            content: notice,
+            eventSubject: content.eventSubject,
+            trace,
+            correlationId: campaignId,
+            causationId: null,
+          });
+          tx.afterCommit?.(() => this.dispatcher.wake());
+        });
+        span.setAttribute('mailing.recipient.outcome', 'printed');
+        this.logger.info(
+          { event: 'mailing.campaign.letter.printed', campaignId, customerId, messageId: recipient.letterId },
+          'mailing.campaign.letter.printed',
         );
-        span.setAttribute('mailing.recipient.outcome', 'skipped-no-consent');
-        return;
-      }
-      let content: RecipientContent;
-      try {
-        content = this.rendererOf(recipient).render(recipient.contact);
-        const pdf = await renderLetterPdf({
-          address: { name: recipient.contact.name, ...recipient.contact.address },
-          body: content.letter,
-          title: recipient.campaignName,
-        });
-        await this.printer.print({ campaignId, customerId, pdf });
-      } catch (error) {
-        await this.letterFailed(recipient, error, span);
-        return;
-      }
-      const printedAt = Date.now();
-      const notice = content.notice;
-      await this.db.transaction(async (tx) => {
-        if (!(await this.campaigns.lock(tx, campaignId))) return;
-        if (!(await this.campaigns.transition(tx, campaignId, customerId, ['PENDING'], 'PRINTED'))) return;
-        await this.outbox.enqueue(tx, 'mailing.message-sent.v1', recipient.letterId, {
-          meta: newMeta('mailing', { correlationId: campaignId }),
-          messageId: recipient.letterId,
-          customerId,
-          kind: 'CAMPAIGN_LETTER',
-          channel: 'PRINT',
-          subject: null,
-          relatedId: campaignId,
-          sentAt: printedAt,
-        });
-        // The notice's send span will follow from this one.
-        const trace: Record<string, string> = {};
-        injectTraceContext(trace);
-        await this.mails.insert(tx, {
-          dedupeKey: `notice:${campaignId}:${customerId}`,
-          kind: 'CAMPAIGN_NOTICE',
-          customerId,
-          relatedId: campaignId,
-          campaignId,
-          to: current?.email ?? recipient.contact.email,
-          content: notice,
-          eventSubject: content.eventSubject,
-          trace,
-          correlationId: campaignId,
-          causationId: null,
-        });
-        tx.afterCommit?.(() => this.dispatcher.wake());
-      });
-      span.setAttribute('mailing.recipient.outcome', 'printed');
-      this.logger.info(
-        { event: 'mailing.campaign.letter.printed', campaignId, customerId, messageId: recipient.letterId },
-        'mailing.campaign.letter.printed',
-      );
-    });
+      },
+    );
   }
 
   /** A letter could not be rendered or printed: tried again later, or, after the last attempt, FAILED. */
@@ -184,7 +195,7 @@ export class CampaignRunner implements OnApplicationBootstrap, BeforeApplication
       );
       return;
     }
-    const delayMs = retryDelayMs(attempt, MAX_LETTER_RETRY_DELAY_MS);
+    const delayMs = backoffDelayMs(attempt, LETTER_BACKOFF);
     await this.campaigns.retryLater(campaignId, customerId, reason, delayMs);
     this.logger.warn(
       { event: 'mailing.campaign.letter.retrying', ...fields, delayMs },

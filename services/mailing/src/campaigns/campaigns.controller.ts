@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  answerIdempotent,
   ApiProblems,
-  idempotencyKeySchema,
   ApiZodBody,
   ApiZodQuery,
   ApiZodResponse,
-  RequestHeader,
+  IdempotencyKey,
+  IdempotentCommand,
   ZodPipe,
 } from '@switchboard/http';
 import { type Page } from '@switchboard/domain';
@@ -44,27 +45,22 @@ export class CampaignsController {
     summary:
       'Start a campaign: each contact of the audience with marketing consent gets the letter (printed) and the notice (email)',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: true,
-    description: 'a unique key per campaign; resend it on retries',
-  })
+  @IdempotentCommand('campaign', 202)
   @ApiZodBody(createCampaignSchema)
   @ApiZodResponse(202, campaignSchema, 'the campaign, RUNNING (or as it is now, on a retry)')
   @ApiProblems(BAD_REQUEST, {
     status: 422,
     description:
-      'a template does not parse or uses a field contacts do not have (`errors` names the template and the field), or an Idempotency-Key reused for another request',
+      'a template does not parse or uses a field contacts do not have (`errors` names the template and the field)',
   })
   async start(
-    @RequestHeader('idempotency-key', new ZodPipe(idempotencyKeySchema('campaign'))) key: string,
+    @IdempotencyKey('campaign') key: string,
     @Body(new ZodPipe(createCampaignSchema)) body: CreateCampaign,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Campaign> {
-    const { campaign, created } = await this.create.execute(key, body);
-    response.location(`/v1/campaigns/${campaign.id}`);
-    if (!created) response.setHeader('Idempotent-Replayed', 'true');
-    return campaign;
+    const outcome = await this.create.execute(key, body);
+    response.location(`/v1/campaigns/${outcome.result.id}`);
+    return answerIdempotent(response, outcome);
   }
 
   @Get()

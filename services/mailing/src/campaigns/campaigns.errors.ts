@@ -24,10 +24,3 @@ export class InvalidTemplateError extends DomainError {
     this.details = { errors: problems, allowedFields: TEMPLATE_FIELDS };
   }
 }
-
-export class IdempotencyKeyReusedError extends DomainError {
-  readonly code = 'IDEMPOTENCY_KEY_REUSED';
-  constructor() {
-    super('this Idempotency-Key was used for a different request; use a new key for a new campaign');
-  }
-}

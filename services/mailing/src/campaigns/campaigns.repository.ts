@@ -312,32 +312,4 @@ export class CampaignsRepository {
       [campaignId, customerId, error, delayMs],
     );
   }
-
-  /** The campaign an Idempotency-Key created, with the hash of the request that created it. */
-  async byIdempotencyKey(
-    tx: SqlExecutor,
-    key: string,
-  ): Promise<{ campaignId: string; requestHash: string } | undefined> {
-    const { rows } = await tx.query<{ campaign_id: string; request_hash: string }>(
-      'SELECT campaign_id, request_hash FROM idempotency_keys WHERE key = $1',
-      [key],
-    );
-    const row = rows[0];
-    return row ? { campaignId: row.campaign_id, requestHash: row.request_hash } : undefined;
-  }
-
-  /** Claims a key; false when another request claimed it first. */
-  async claimIdempotencyKey(
-    tx: SqlExecutor,
-    key: string,
-    requestHash: string,
-    campaignId: string,
-  ): Promise<boolean> {
-    const { rows } = await tx.query(
-      `INSERT INTO idempotency_keys (key, request_hash, campaign_id) VALUES ($1, $2, $3)
-       ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [key, requestHash, campaignId],
-    );
-    return rows.length > 0;
-  }
 }

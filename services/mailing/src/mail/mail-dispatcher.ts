@@ -4,16 +4,15 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { type Span, SpanStatusCode } from '@opentelemetry/api';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { MessageKind } from '@switchboard/contracts';
 import { Outbox } from '@switchboard/messaging';
-import { type SqlDatabase, type SqlExecutor } from '@switchboard/database';
-import { CONFIG, DATABASE, ExclusiveLoop, LOGGER, type Logger, newMeta } from '@switchboard/service';
+import { backoffDelayMs, ExclusiveLoop, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
+import { CONFIG, DATABASE, LOGGER, type Logger, newMeta } from '@switchboard/service';
 import { CampaignProgress } from '../campaigns/campaign-progress.ts';
 import type { MailingConfig } from '../config.ts';
-import { inStoredTrace } from '../tracing.ts';
+import { inStoredTrace } from '@switchboard/observability';
 import { AttachmentFetcher } from './attachment-fetcher.ts';
-import { retryDelayMs } from './backoff.ts';
 import { MailTransport } from './mail-transport.ts';
 import { type MailKind, type OutgoingMail, OutgoingMailRepository } from './outgoing-mail.repository.ts';
 import { describeSendFailure, type SendFailure } from './send-failure.ts';
@@ -28,6 +27,8 @@ const UNRECORDED_PAUSE_MS = 5_000;
 const DISPATCHER_LOCK = 7_243_101;
 /** How long shutdown waits for deliveries in progress before ending them. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Wait after an email's first failed attempt; doubled at each further one, with jitter. */
+const FIRST_RETRY_DELAY_MS = 1_000;
 
 const SPAN_NAMES: Readonly<Record<MailKind, string>> = {
   BOOKING_CONFIRMATION: 'send booking-confirmation',
@@ -59,9 +60,11 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
     private readonly outbox: Outbox,
     private readonly campaigns: CampaignProgress,
   ) {
-    this.loop = new ExclusiveLoop(db, DISPATCHER_LOCK, (error) =>
-      this.logger.error({ event: 'mailing.dispatcher.failed', err: error }, 'mailing.dispatcher.failed'),
-    );
+    this.loop = new ExclusiveLoop(db, {
+      lockKey: DISPATCHER_LOCK,
+      onError: (error) =>
+        this.logger.error({ event: 'mailing.dispatcher.failed', err: error }, 'mailing.dispatcher.failed'),
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -109,24 +112,29 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
       'mailing.message.attempt': mail.attempts + 1,
       ...(mail.campaignId ? { 'mailing.campaign.id': mail.campaignId } : {}),
     };
-    return inStoredTrace(SPAN_NAMES[mail.kind], mail.trace, attributes, async (span) => {
-      let attachment;
-      try {
-        attachment = await this.attachmentOf(mail);
-      } catch (error) {
-        // The email waits for its attachment: tried again, with the same backoff as a refused send.
-        const reason = `attachment not fetched: ${(error as Error).message}`.slice(0, 500);
-        await this.failed(mail, { reason, permanent: false }, span);
-        return;
-      }
-      try {
-        await this.transport.send(mail, attachment, this.aborts.signal);
-      } catch (error) {
-        await this.failed(mail, describeSendFailure(error), span);
-        return;
-      }
-      await this.sent(mail);
-    });
+    return inStoredTrace(
+      SPAN_NAMES[mail.kind],
+      mail.trace,
+      { kind: SpanKind.CLIENT, attributes },
+      async (span) => {
+        let attachment;
+        try {
+          attachment = await this.attachmentOf(mail);
+        } catch (error) {
+          // The email waits for its attachment: tried again, with the same backoff as a refused send.
+          const reason = `attachment not fetched: ${(error as Error).message}`.slice(0, 500);
+          await this.failed(mail, { reason, permanent: false }, span);
+          return;
+        }
+        try {
+          await this.transport.send(mail, attachment, this.aborts.signal);
+        } catch (error) {
+          await this.failed(mail, describeSendFailure(error), span);
+          return;
+        }
+        await this.sent(mail);
+      },
+    );
   }
 
   /** The email's attachment as it is sent: fetched now when the row holds only where it is. */
@@ -189,7 +197,11 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
       this.logger.error({ event: 'mailing.mail.rejected', ...fields }, 'mailing.mail.rejected');
       return;
     }
-    const delayMs = retryDelayMs(attempt, this.config.mailRetryMaxDelayMs);
+    const delayMs = backoffDelayMs(attempt, {
+      initialMs: FIRST_RETRY_DELAY_MS,
+      maxMs: this.config.mailRetryMaxDelayMs,
+      jitter: 'equal',
+    });
     await this.mails.retryLater(mail.id, failure.reason, delayMs);
     this.logger.warn({ event: 'mailing.mail.retrying', ...fields, delayMs }, 'mailing.mail.retrying');
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
 import type { BridgeReserved, EventMeta, InvoiceIssued } from '@switchboard/contracts';
-import { injectTraceContext } from '@switchboard/messaging';
+import { captureTraceContext } from '@switchboard/observability';
 import { type SqlExecutor } from '@switchboard/database';
 import { CONFIG } from '@switchboard/service';
 import type { MailingConfig } from '../config.ts';
@@ -63,8 +63,6 @@ export class QueueMailUseCase {
     },
   ): Promise<void> {
     const contact = await this.contacts.get(mail.customerId, tx);
-    const carrier: Record<string, string> = {};
-    injectTraceContext(carrier, mail.trace);
     const queued = await this.mails.insert(tx, {
       dedupeKey: mail.dedupeKey,
       kind: mail.kind,
@@ -74,7 +72,7 @@ export class QueueMailUseCase {
       content: mail.content,
       // Booking and invoice subjects name a date, a number and a period: no personal data.
       eventSubject: mail.content.subject,
-      trace: carrier,
+      trace: captureTraceContext(mail.trace),
       correlationId: mail.cause.correlationId,
       causationId: mail.cause.eventId,
     });

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  answerIdempotent,
   ApiProblems,
-  idempotencyKeySchema,
   ApiZodBody,
   ApiZodQuery,
   ApiZodResponse,
-  RequestHeader,
+  IdempotencyKey,
+  IdempotentCommand,
   ZodPipe,
 } from '@switchboard/http';
 import { type Page } from '@switchboard/domain';
@@ -47,30 +48,22 @@ export class OrdersController {
   @ApiOperation({
     summary: 'Book a conference (publishes orders.order-placed); the bridge confirms or rejects it shortly',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: true,
-    description: 'a unique key per order; resend it on retries',
-  })
+  @IdempotentCommand('order', 202)
   @ApiZodBody(placeOrderSchema)
   @ApiZodResponse(
     202,
     orderSchema,
     'the order, PENDING until the bridge answers (or as it is now, on a retry)',
   )
-  @ApiProblems(BAD_REQUEST, {
-    status: 422,
-    description: 'unknown customer, or an Idempotency-Key reused for another request',
-  })
+  @ApiProblems(BAD_REQUEST, { status: 422, description: 'unknown customer' })
   async create(
-    @RequestHeader('idempotency-key', new ZodPipe(idempotencyKeySchema('order'))) key: string,
+    @IdempotencyKey('order') key: string,
     @Body(new ZodPipe(placeOrderSchema)) body: PlaceOrder,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Order> {
-    const { order, created } = await this.place.execute(key, body);
-    response.location(`/v1/orders/${order.id}`);
-    if (!created) response.setHeader('Idempotent-Replayed', 'true');
-    return order;
+    const outcome = await this.place.execute(key, body);
+    response.location(`/v1/orders/${outcome.result.id}`);
+    return answerIdempotent(response, outcome);
   }
 
   @Get()

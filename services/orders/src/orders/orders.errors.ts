@@ -17,13 +17,6 @@ export class UnknownCustomerError extends DomainError {
   }
 }
 
-export class IdempotencyKeyReusedError extends DomainError {
-  readonly code = 'IDEMPOTENCY_KEY_REUSED';
-  constructor() {
-    super('this Idempotency-Key was used for a different request; use a new key for a new order');
-  }
-}
-
 export class OrderNotCancellableError extends DomainError {
   readonly code = 'ORDER_NOT_CANCELLABLE';
   constructor(orderId: string, status: string) {

@@ -124,32 +124,4 @@ export class OrdersRepository {
     );
     return pageOf(rows, query.limit, toOrder, (row) => [Number(row.seq)]);
   }
-
-  /** The order an Idempotency-Key created, with the hash of the request that created it. */
-  async byIdempotencyKey(
-    tx: SqlExecutor,
-    key: string,
-  ): Promise<{ orderId: string; requestHash: string } | undefined> {
-    const { rows } = await tx.query<{ order_id: string; request_hash: string }>(
-      'SELECT order_id, request_hash FROM idempotency_keys WHERE key = $1',
-      [key],
-    );
-    const row = rows[0];
-    return row ? { orderId: row.order_id, requestHash: row.request_hash } : undefined;
-  }
-
-  /** Claims a key; false when another request claimed it first. */
-  async claimIdempotencyKey(
-    tx: SqlExecutor,
-    key: string,
-    requestHash: string,
-    orderId: string,
-  ): Promise<boolean> {
-    const { rows } = await tx.query(
-      `INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3)
-       ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [key, requestHash, orderId],
-    );
-    return rows.length > 0;
-  }
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { requestHash } from '@switchboard/http';
+import { type IdempotentOutcome, runIdempotentCommand } from '@switchboard/http';
 import { Outbox } from '@switchboard/messaging';
-import { type SqlDatabase, type SqlExecutor } from '@switchboard/database';
+import { type SqlDatabase } from '@switchboard/database';
 import { DATABASE, newMeta } from '@switchboard/service';
 import { KnownCustomersRepository } from '../views/known-customers.repository.ts';
 import type { Order, PlaceOrder } from './dto/order.dto.ts';
-import { IdempotencyKeyReusedError, OrderNotFoundError, UnknownCustomerError } from './orders.errors.ts';
+import { OrderNotFoundError, UnknownCustomerError } from './orders.errors.ts';
 import { OrdersRepository } from './orders.repository.ts';
 
 /**
@@ -23,20 +23,17 @@ export class PlaceOrderUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  async execute(idempotencyKey: string, input: PlaceOrder): Promise<{ order: Order; created: boolean }> {
-    const hash = requestHash(input);
-    return this.db
-      .transaction(async (tx) => {
-        const earlier = await this.orders.byIdempotencyKey(tx, idempotencyKey);
-        if (earlier) return { order: await this.replay(tx, earlier, hash), created: false };
+  execute(idempotencyKey: string, input: PlaceOrder): Promise<IdempotentOutcome<Order>> {
+    return runIdempotentCommand(this.db, {
+      command: 'orders.place-order',
+      creates: 'order',
+      key: idempotencyKey,
+      request: input,
+      run: async (tx) => {
         if (!(await this.customers.isKnown(tx, input.customerId)))
           throw new UnknownCustomerError(input.customerId);
         const orderId = randomUUID();
         const order = await this.orders.insert(tx, orderId, input);
-        if (!(await this.orders.claimIdempotencyKey(tx, idempotencyKey, hash, orderId))) {
-          // A concurrent request with the same key won; this transaction rolls back its order.
-          throw new ConcurrentRetry();
-        }
         await this.outbox.enqueue(tx, 'orders.order-placed.v1', orderId, {
           // The order id names the booking's flow in every event that follows from it.
           meta: newMeta('orders', { correlationId: orderId }),
@@ -49,28 +46,13 @@ export class PlaceOrderUseCase {
           recording: input.features.recording,
           tollFree: input.features.tollFree,
         });
-        return { order, created: true };
-      })
-      .catch(async (error: unknown) => {
-        if (!(error instanceof ConcurrentRetry)) throw error;
-        const earlier = await this.orders.byIdempotencyKey(this.db, idempotencyKey);
-        if (!earlier) throw error;
-        return { order: await this.replay(this.db, earlier, hash), created: false };
-      });
-  }
-
-  private async replay(
-    tx: SqlExecutor,
-    earlier: { orderId: string; requestHash: string },
-    hash: string,
-  ): Promise<Order> {
-    if (earlier.requestHash !== hash) throw new IdempotencyKeyReusedError();
-    // Inside the transaction: PGlite has one connection, so a query beside it would wait forever.
-    const order = await this.orders.get(earlier.orderId, tx);
-    if (!order) throw new OrderNotFoundError(earlier.orderId);
-    return order;
+        return { result: order, resourceId: orderId };
+      },
+      replay: async (tx, orderId) => {
+        const order = await this.orders.get(orderId, tx);
+        if (!order) throw new OrderNotFoundError(orderId);
+        return order;
+      },
+    });
   }
 }
-
-/** Another request with the same Idempotency-Key committed first. */
-class ConcurrentRetry extends Error {}

@@ -1,0 +1,17 @@
+import { eventHandler } from '@switchboard/messaging';
+import { ReservationsRepository } from '../reservations/reservations.repository.ts';
+import { ReserveBridgeUseCase } from '../reservations/reserve-bridge.use-case.ts';
+
+/** What conference-bridge consumes: each topic and what it does with an event of it. */
+export const CONFERENCE_BRIDGE_HANDLERS = [
+  // A placed order gets ports and an access code, or is rejected with the reason.
+  eventHandler('orders.order-placed.v1', ReserveBridgeUseCase, (reserve, tx, event) =>
+    reserve.execute(tx, event),
+  ),
+  // Frees the cancelled order's ports and access code.
+  eventHandler('orders.order-cancelled.v1', ReservationsRepository, async (reservations, tx, event) => {
+    // Taken so a placement being allocated concurrently sees the cancellation.
+    await reservations.lockAllocation(tx);
+    await reservations.releaseForOrder(tx, event.orderId);
+  }),
+];
