@@ -80,7 +80,10 @@ describe.each(SERVICES)('service %s and the topic catalog', (name) => {
     publishes: readonly TopicName[];
     handlers?: readonly { readonly topic: TopicName }[];
   }> {
-    const module = (await import(`../../services/${name}/src/${name}.service.ts`)) as Record<string, unknown>;
+    const module = (await import(`../../services/${name}/src/${name}.definition.ts`)) as Record<
+      string,
+      unknown
+    >;
     const found = Object.values(module).find(
       (value) => typeof value === 'object' && value !== null && (value as { name?: unknown }).name === name,
     );

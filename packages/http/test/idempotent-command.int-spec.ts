@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
-import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '@switchboard/database';
-import { createTestDatabase, stackEndpoints, waitFor } from '@switchboard/testing';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlDatabase } from '@switchboard/database';
+import { describeOnEachDatabase, waitFor } from '@switchboard/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   IDEMPOTENT_COMMANDS_SQL,
   IdempotencyKeyReusedError,
@@ -16,36 +14,18 @@ interface Thing {
 }
 
 /** The same suite on PGlite (a service's default) and on a real PostgreSQL server. */
-describe.each(['PGlite', 'PostgreSQL'] as const)('runIdempotentCommand on %s', (kind) => {
+describeOnEachDatabase('runIdempotentCommand on %s', 'http_idempotent', (database) => {
   let db: SqlDatabase;
-  let close: () => Promise<void> = async () => undefined;
   /** How often each key's command ran (not replayed). */
   const runs = new Map<string, number>();
 
   beforeAll(async () => {
-    if (kind === 'PGlite') {
-      const pglite = new PGlite();
-      db = pgliteDatabase(pglite);
-      close = () => pglite.close();
-    } else {
-      const database = await createTestDatabase(stackEndpoints().postgresUrl, 'http_idempotent');
-      const pool = new pg.Pool({ connectionString: database.url, max: 4 });
-      // `pool.end()` resolves before its connections are closed, and the drop ends them: the error
-      // of a connection that was closing anyway must not fail the run.
-      pool.on('error', () => undefined);
-      db = postgresDatabase(pool);
-      close = async () => {
-        await pool.end();
-        await database.drop();
-      };
-    }
+    db = await database().open();
     // Twice, as at every start.
     await db.script(IDEMPOTENT_COMMANDS_SQL);
     await db.script(IDEMPOTENT_COMMANDS_SQL);
     await db.script('CREATE TABLE things (id uuid PRIMARY KEY, name text NOT NULL)');
   });
-
-  afterAll(() => close());
 
   /** Creates a thing once per key; `during` runs inside the command, after its insert. */
   const createThing = (
@@ -128,7 +108,7 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('runIdempotentCommand on %s', (
     expect(await thingsNamed('fragile')).toBe(1);
   });
 
-  describe.runIf(kind === 'PostgreSQL')('with concurrent requests of one key', () => {
+  describe.runIf(database().kind === 'postgres')('with concurrent requests of one key', () => {
     /**
      * Starts a first request that pauses inside its command (its key claimed, not yet committed),
      * then a second with the same key, and waits until the second is blocked on the first's claim.

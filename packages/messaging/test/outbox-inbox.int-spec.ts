@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventOf } from '@switchboard/contracts';
-import { createTestDatabase, stackEndpoints, waitFor } from '@switchboard/testing';
+import { createTestDatabase, describeOnEachDatabase, stackEndpoints, waitFor } from '@switchboard/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventConsumer, type EventHandler } from '../src/consumer.ts';
@@ -9,22 +9,21 @@ import type { Messaging } from '../src/messaging.ts';
 import { Outbox, OutboxRelay } from '../src/outbox.ts';
 import { postgresDatabase, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { migrateMessagingTables } from '../src/schema.ts';
-import { isolatedMessaging, readTopic, sampleEvent, TEST_DATABASES } from './support.ts';
+import { isolatedMessaging, readTopic, sampleEvent } from './support.ts';
 
 const TOPIC = 'orders.order-placed.v1';
 type Placed = EventOf<typeof TOPIC>;
 
-describe.each(TEST_DATABASES)('outbox and inbox on $kind', ({ open }) => {
+describeOnEachDatabase('outbox and inbox on %s', 'outbox_inbox', (database) => {
   let messaging: Messaging;
   let cleanup: () => Promise<void>;
-  let close: () => Promise<void>;
   let db: SqlDatabase;
   let outbox: Outbox;
 
   beforeAll(async () => {
     ({ messaging, cleanup } = await isolatedMessaging([TOPIC], ['inbox-it']));
     await messaging.publisher.start([TOPIC]);
-    ({ db, close } = await open('outbox_inbox'));
+    db = await database().open();
     await migrateMessagingTables(db);
     await migrateMessagingTables(db); // idempotent
     await db.query('CREATE TABLE bookings (order_id uuid PRIMARY KEY)');
@@ -35,7 +34,6 @@ describe.each(TEST_DATABASES)('outbox and inbox on $kind', ({ open }) => {
   afterAll(async () => {
     await messaging.publisher.stop();
     await cleanup();
-    await close();
   });
 
   function placed(orderId: string, sequence: number): Placed {

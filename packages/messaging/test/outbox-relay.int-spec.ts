@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type EventOf, MAX_EVENT_BYTES, subjectOf } from '@switchboard/contracts';
-import { configureTopic, stackEndpoints, waitFor } from '@switchboard/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configureTopic, describeOnEachDatabase, stackEndpoints, waitFor } from '@switchboard/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EventTooLargeError } from '../src/errors.ts';
 import type { Messaging } from '../src/messaging.ts';
 import type { MessagingMetrics } from '../src/metrics.ts';
@@ -12,7 +12,7 @@ import { OutboxDeadLetters } from '../src/outbox-dead-letters.ts';
 import { messagingChecks, MessagingStatus, relayStall } from '../src/readiness.ts';
 import type { SqlDatabase } from '@switchboard/database';
 import { migrateMessagingTables } from '../src/schema.ts';
-import { isolatedMessaging, readTopic, sampleEvent, TEST_DATABASES } from './support.ts';
+import { isolatedMessaging, readTopic, sampleEvent } from './support.ts';
 
 const TOPIC = 'crm.customer-registered.v1';
 type Registered = EventOf<typeof TOPIC>;
@@ -36,17 +36,16 @@ class Reports {
   };
 }
 
-describe.each(TEST_DATABASES)('the outbox relay on $kind, at the limits of the broker', ({ open }) => {
+describeOnEachDatabase('the outbox relay on %s, at the limits of the broker', 'outbox_relay', (database) => {
   let messaging: Messaging;
   let cleanup: () => Promise<void>;
-  let close: () => Promise<void>;
   let db: SqlDatabase;
   let outbox: Outbox;
 
   beforeAll(async () => {
     ({ messaging, cleanup } = await isolatedMessaging([TOPIC], []));
     await messaging.publisher.start([TOPIC]);
-    ({ db, close } = await open('outbox_relay'));
+    db = await database().open();
     await migrateMessagingTables(db);
     outbox = new Outbox(messaging.serde);
   });
@@ -54,7 +53,6 @@ describe.each(TEST_DATABASES)('the outbox relay on $kind, at the limits of the b
   afterAll(async () => {
     await messaging.publisher.stop();
     await cleanup();
-    await close();
   });
 
   /** Sets the largest record batch the broker accepts on this suite's topic. */

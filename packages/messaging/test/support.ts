@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { avroTypeOf, type EventOf, type TopicName, TOPICS } from '@switchboard/contracts';
 import { PGlite } from '@electric-sql/pglite';
-import { createTestDatabase, stackEndpoints } from '@switchboard/testing';
+import { stackEndpoints } from '@switchboard/testing';
 import kafkajs, { type Admin, type KafkaMessage } from 'kafkajs';
-import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createMessaging, type Messaging } from '../src/messaging.ts';
-import { pgliteDatabase, postgresDatabase, type SqlDatabase } from '@switchboard/database';
+import { pgliteDatabase, type SqlDatabase } from '@switchboard/database';
 import { migrateMessagingTables } from '../src/schema.ts';
 import { applyTopics, plannedTopics } from '../src/topics.ts';
 
@@ -130,31 +129,3 @@ export async function messagingDatabase(): Promise<OpenedDatabase> {
   await migrateMessagingTables(db);
   return { db, close: () => instance.close() };
 }
-
-/** A fresh database of each kind the services run on (`prefix` names a PostgreSQL one). */
-export const TEST_DATABASES: readonly {
-  kind: string;
-  open: (prefix: string) => Promise<OpenedDatabase>;
-}[] = [
-  {
-    kind: 'PGlite',
-    open: async () => {
-      const instance = new PGlite();
-      return { db: pgliteDatabase(instance), close: () => instance.close() };
-    },
-  },
-  {
-    kind: 'PostgreSQL',
-    open: async (prefix) => {
-      const database = await createTestDatabase(stackEndpoints().postgresUrl, prefix);
-      const pool = new pg.Pool({ connectionString: database.url, max: 6 });
-      return {
-        db: postgresDatabase(pool),
-        close: async () => {
-          await pool.end();
-          await database.drop();
-        },
-      };
-    },
-  },
-];

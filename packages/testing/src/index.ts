@@ -1,4 +1,5 @@
 export { createTestDatabase, type TestDatabase } from './database.ts';
+export { type DatabaseKind, describeOnEachDatabase, type EachDatabase } from './each-database.ts';
 export { JaegerReader, type JaegerSpan, type JaegerTrace } from './jaeger.ts';
 export { MailReader, type DeliveredMail } from './mail.ts';
 export { stackEndpoints } from './provided.ts';

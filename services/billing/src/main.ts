@@ -4,6 +4,6 @@ import { startTracing } from '@switchboard/observability/tracing';
 const tracing = startTracing({ service: 'billing' });
 await import('reflect-metadata');
 const { runService } = await import('@switchboard/service');
-const { billing } = await import('./billing.service.ts');
+const { billing } = await import('./billing.definition.ts');
 const { loadConfig } = await import('./config.ts');
 await runService(billing, loadConfig, tracing);

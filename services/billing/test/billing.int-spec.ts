@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EventOf } from '@switchboard/contracts';
 import {
   createTestDatabase,
+  describeOnEachDatabase,
   createTestTopics,
   stackEndpoints,
   startTestService,
@@ -13,7 +14,7 @@ import {
 import pg from 'pg';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { billing } from '../src/billing.service.ts';
+import { billing } from '../src/billing.definition.ts';
 import { seedChargedCalls } from './seed.ts';
 
 const MINUTE = 60_000;
@@ -107,30 +108,22 @@ interface InvoiceSummary {
   dueDate: string | null;
 }
 
-describe.each(['pglite', 'postgres'] as const)('billing on %s', (database) => {
+describeOnEachDatabase('billing on %s', 'billing', (database) => {
   let topics: TestTopics;
   let service: TestService;
-  let dropDatabase: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     topics = await createTestTopics();
-    let databaseUrl: string | undefined;
-    if (database === 'postgres') {
-      const db = await createTestDatabase(stackEndpoints().postgresUrl, 'billing');
-      databaseUrl = db.url;
-      dropDatabase = () => db.drop();
-    }
     service = await startTestService(billing, {
       topics,
-      ...(databaseUrl ? { databaseUrl } : {}),
+      databaseUrl: database().url,
       config: { unratedAfterMinutes: 0, invoiceDueDays: 14, invoiceNumberPrefix: 'INV' },
     });
-    expect(service.running.database.kind).toBe(database);
+    expect(service.running.database.kind).toBe(database().kind);
   });
 
   afterAll(async () => {
     await service?.stop();
-    await dropDatabase?.();
     await topics?.cleanup();
   });
 

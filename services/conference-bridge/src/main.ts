@@ -4,6 +4,6 @@ import { startTracing } from '@switchboard/observability/tracing';
 const tracing = startTracing({ service: 'conference-bridge' });
 await import('reflect-metadata');
 const { runService } = await import('@switchboard/service');
-const { conferenceBridge } = await import('./conference-bridge.service.ts');
+const { conferenceBridge } = await import('./conference-bridge.definition.ts');
 const { loadConfig } = await import('./config.ts');
 await runService(conferenceBridge, loadConfig, tracing);

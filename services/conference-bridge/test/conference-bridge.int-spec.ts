@@ -8,7 +8,7 @@ import {
   waitFor,
 } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conferenceBridge } from '../src/conference-bridge.service.ts';
+import { conferenceBridge } from '../src/conference-bridge.definition.ts';
 import { loadConfig } from '../src/config.ts';
 
 const HOUR = 3_600_000;

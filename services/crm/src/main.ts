@@ -4,6 +4,6 @@ import { startTracing } from '@switchboard/observability/tracing';
 const tracing = startTracing({ service: 'crm' });
 await import('reflect-metadata');
 const { runService } = await import('@switchboard/service');
-const { crm } = await import('./crm.service.ts');
+const { crm } = await import('./crm.definition.ts');
 const { loadConfig } = await import('./config.ts');
 await runService(crm, loadConfig, tracing);

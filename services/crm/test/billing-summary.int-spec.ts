@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { CallCharged, InvoiceIssued } from '@switchboard/contracts';
 import {
-  createTestDatabase,
+  describeOnEachDatabase,
   createTestTopics,
-  stackEndpoints,
   startTestService,
   type TestService,
   type TestTopics,
   testMeta,
   waitFor,
 } from '@switchboard/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm } from '../src/crm.service.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { crm } from '../src/crm.definition.ts';
 
 interface Money {
   amountMinor: number;
@@ -87,26 +86,18 @@ function issued(
 }
 
 /** The same suite on PGlite (the default) and on a real PostgreSQL server (DATABASE_URL). */
-describe.each(['pglite', 'postgres'] as const)('crm billing summary on %s', (database) => {
+describeOnEachDatabase('crm billing summary on %s', 'crm_billing', (database) => {
   let topics: TestTopics;
   let service: TestService;
-  let dropDatabase: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     topics = await createTestTopics();
-    let databaseUrl: string | undefined;
-    if (database === 'postgres') {
-      const db = await createTestDatabase(stackEndpoints().postgresUrl, 'crm_billing');
-      databaseUrl = db.url;
-      dropDatabase = () => db.drop();
-    }
-    service = await startTestService(crm, { topics, ...(databaseUrl ? { databaseUrl } : {}) });
-    expect(service.running.database.kind).toBe(database);
+    service = await startTestService(crm, { topics, databaseUrl: database().url });
+    expect(service.running.database.kind).toBe(database().kind);
   });
 
   afterAll(async () => {
     await service?.stop();
-    await dropDatabase?.();
     await topics?.cleanup();
   });
 

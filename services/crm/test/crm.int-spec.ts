@@ -3,16 +3,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
-  createTestDatabase,
+  describeOnEachDatabase,
   createTestTopics,
-  stackEndpoints,
   startTestService,
   type TestService,
   type TestTopics,
   waitFor,
 } from '@switchboard/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm } from '../src/crm.service.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { crm } from '../src/crm.definition.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -35,26 +34,18 @@ const rates = {
 };
 
 /** The same suite on PGlite (the default) and on a real PostgreSQL server (DATABASE_URL). */
-describe.each(['pglite', 'postgres'] as const)('crm on %s', (database) => {
+describeOnEachDatabase('crm on %s', 'crm', (database) => {
   let topics: TestTopics;
   let service: TestService;
-  let dropDatabase: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     topics = await createTestTopics();
-    let databaseUrl: string | undefined;
-    if (database === 'postgres') {
-      const db = await createTestDatabase(stackEndpoints().postgresUrl, 'crm');
-      databaseUrl = db.url;
-      dropDatabase = () => db.drop();
-    }
-    service = await startTestService(crm, { topics, ...(databaseUrl ? { databaseUrl } : {}) });
-    expect(service.running.database.kind).toBe(database);
+    service = await startTestService(crm, { topics, databaseUrl: database().url });
+    expect(service.running.database.kind).toBe(database().kind);
   });
 
   afterAll(async () => {
     await service?.stop();
-    await dropDatabase?.();
     await topics?.cleanup();
   });
 

@@ -4,6 +4,6 @@ import { startTracing } from '@switchboard/observability/tracing';
 const tracing = startTracing({ service: 'mailing' });
 await import('reflect-metadata');
 const { runService } = await import('@switchboard/service');
-const { mailing } = await import('./mailing.service.ts');
+const { mailing } = await import('./mailing.definition.ts');
 const { loadConfig } = await import('./config.ts');
 await runService(mailing, loadConfig, tracing);

@@ -6,15 +6,14 @@ import { trace } from '@opentelemetry/api';
 import type { EventOf } from '@switchboard/contracts';
 import { startTracing, type Tracing } from '@switchboard/observability/tracing';
 import {
-  createTestDatabase,
   createTestTopics,
+  describeOnEachDatabase,
   JaegerReader,
   type JaegerSpan,
   MailReader,
   stackEndpoints,
   startTestService,
   testMeta,
-  type TestDatabase,
   type TestService,
   type TestTopics,
   waitFor,
@@ -22,7 +21,7 @@ import {
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Campaign } from '../src/campaigns/dto/campaign.dto.ts';
-import { mailing } from '../src/mailing.service.ts';
+import { mailing } from '../src/mailing.definition.ts';
 import {
   billingDocuments,
   customerRegistered,
@@ -526,19 +525,16 @@ describe('mailing', () => {
     });
   });
 
-  describe.each(['pglite', 'postgres'] as const)('a campaign stopped midway, on %s', (database) => {
+  describeOnEachDatabase('a campaign stopped midway, on %s', 'mailing', (database) => {
     let dataDir: string;
     let resumeSpool: string;
-    let db: TestDatabase | undefined;
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'mailing-data-'));
       resumeSpool = await mkdtemp(join(tmpdir(), 'mailing-resume-spool-'));
-      if (database === 'postgres') db = await createTestDatabase(stackEndpoints().postgresUrl, 'mailing');
     });
 
     afterAll(async () => {
-      await db?.drop();
       await rm(dataDir, { recursive: true, force: true });
       await rm(resumeSpool, { recursive: true, force: true });
     });
@@ -547,12 +543,12 @@ describe('mailing', () => {
     const start = () =>
       startTestService(mailing, {
         topics,
-        ...(db ? { databaseUrl: db.url } : {}),
+        databaseUrl: database().url,
         config: mailingConfig(resumeSpool, { dataDir, campaignPaceMs: 150 }),
       });
 
     it('resumes after a restart and prints and emails each recipient exactly once', async () => {
-      const country = database === 'pglite' ? 'MT' : 'CY';
+      const country = database().kind === 'pglite' ? 'MT' : 'CY';
       const customers = Array.from({ length: 12 }, (_, i) =>
         customerRegistered({ name: `Customer ${i + 1}`, email: uniqueEmail(`resume-${i}`), country }),
       );

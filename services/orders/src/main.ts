@@ -4,6 +4,6 @@ import { startTracing } from '@switchboard/observability/tracing';
 const tracing = startTracing({ service: 'orders' });
 await import('reflect-metadata');
 const { runService } = await import('@switchboard/service');
-const { orders } = await import('./orders.service.ts');
+const { orders } = await import('./orders.definition.ts');
 const { loadConfig } = await import('./config.ts');
 await runService(orders, loadConfig, tracing);

@@ -15,7 +15,7 @@ import {
   waitFor,
 } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orders } from '../src/orders.service.ts';
+import { orders } from '../src/orders.definition.ts';
 
 const booking = (customerId: string, overrides: Record<string, unknown> = {}) => ({
   customerId,

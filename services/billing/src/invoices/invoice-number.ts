@@ -20,23 +20,3 @@ export function formatInvoiceNumber(prefix: string, year: number, sequence: numb
   }
   return `${prefix}-${year}-${String(sequence).padStart(SEQUENCE_DIGITS, '0')}`;
 }
-
-/**
- * The parts of an invoice number that {@link formatInvoiceNumber} could have made; undefined for
- * anything else. Read from the right, since the prefix may itself contain dashes and digits.
- */
-export function parseInvoiceNumber(
-  text: string,
-): { prefix: string; year: number; sequence: number } | undefined {
-  const match = /^(.+)-(\d{4})-(\d{6,})$/.exec(text);
-  if (!match) return undefined;
-  const [, prefix = '', yearText = '', sequenceText = ''] = match;
-  const year = Number(yearText);
-  const sequence = Number(sequenceText);
-  if (!PREFIX.test(prefix) || year < 1000 || !Number.isSafeInteger(sequence) || sequence < 1) {
-    return undefined;
-  }
-  // Only the canonical spelling: '0000042' is not how invoice 42 is written.
-  if (formatInvoiceNumber(prefix, year, sequence) !== text) return undefined;
-  return { prefix, year, sequence };
-}
