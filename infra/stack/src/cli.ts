@@ -7,7 +7,7 @@ import type { ComponentName } from './component.ts';
 import { ENDPOINT_ENV, resolveEndpoints, withoutPassword } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
-import { servicesDown, servicesUp } from './services.ts';
+import { SERVICES, servicesDown, servicesUp } from './services.ts';
 import { COMPONENTS, componentState, down, fetchArtifacts, logFile, up } from './stack.ts';
 import { exists } from './artifacts.ts';
 import { silenceKafkajsTimerWarning } from '@switchboard/messaging';
@@ -20,7 +20,7 @@ commands:
   fetch    fetch or build what is missing into the cache, start nothing
   status   show each server's state and endpoint (exit 1 when one is not running)
   logs     print the last lines of each server's log (-f to follow)
-  services up|down   start (built) crm, orders and conference-bridge and wait until ready, or stop them
+  services up|down   start (built) ${SERVICES.map((s) => s.name).join(', ')} and wait until ready, or stop them
 
 components: ${COMPONENTS.map((c) => c.name).join(', ')} (default: all)`;
 

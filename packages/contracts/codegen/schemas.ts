@@ -51,7 +51,7 @@ function fullNameOf(schema: AvroObject, enclosingNamespace: string | undefined):
   return namespace ? `${namespace}.${name}` : name;
 }
 
-/** Checks the rules of ARCHITECTURE.md that a schema parser does not: docs, enum and null defaults. */
+/** Checks the schema rules of schemas/README.md that a schema parser does not: docs, enum and null defaults. */
 function checkRules(schema: AvroSchema, where: string, namespace: string | undefined): void {
   if (Array.isArray(schema)) {
     schema.forEach((branch) => checkRules(branch, where, namespace));

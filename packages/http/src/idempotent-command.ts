@@ -37,8 +37,7 @@
  *   @Res({ passthrough: true }) response: Response,
  * ): Promise<Order> {
  *   const outcome = await this.place.execute(key, body);
- *   response.location(`/v1/orders/${outcome.result.id}`);
- *   return answerIdempotent(response, outcome);
+ *   return answerIdempotent(response, outcome, (order) => `/v1/orders/${order.id}`);
  * }
  * ```
  */
@@ -204,11 +203,16 @@ export function IdempotencyKey(what: string): ParameterDecorator {
   return RequestHeader('idempotency-key', new ZodPipe(idempotencyKeySchema(what)));
 }
 
-/** Answers an idempotent command's outcome: its result, with `Idempotent-Replayed: true` on a replay. */
+/**
+ * Answers an idempotent command's outcome: its result, with the `Location` of what it created
+ * (`locationOf`, when given) and `Idempotent-Replayed: true` on a replay.
+ */
 export function answerIdempotent<Result>(
   response: { setHeader(name: string, value: string): unknown },
   outcome: IdempotentOutcome<Result>,
+  locationOf?: (result: Result) => string,
 ): Result {
+  if (locationOf) response.setHeader('Location', locationOf(outcome.result));
   if (outcome.replayed) response.setHeader('Idempotent-Replayed', 'true');
   return outcome.result;
 }

@@ -73,7 +73,7 @@ export class Metrics {
     });
     const consumed = new Counter({
       name: 'messaging_consumed_total',
-      help: 'Events handled successfully.',
+      help: 'Events received and decoded, before their handler runs (redeliveries included).',
       labelNames: ['topic'],
       registers,
     });

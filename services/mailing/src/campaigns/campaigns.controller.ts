@@ -59,8 +59,7 @@ export class CampaignsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<Campaign> {
     const outcome = await this.create.execute(key, body);
-    response.location(`/v1/campaigns/${outcome.result.id}`);
-    return answerIdempotent(response, outcome);
+    return answerIdempotent(response, outcome, (campaign) => `/v1/campaigns/${campaign.id}`);
   }
 
   @Get()

@@ -62,8 +62,7 @@ export class OrdersController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<Order> {
     const outcome = await this.place.execute(key, body);
-    response.location(`/v1/orders/${outcome.result.id}`);
-    return answerIdempotent(response, outcome);
+    return answerIdempotent(response, outcome, (order) => `/v1/orders/${order.id}`);
   }
 
   @Get()
