@@ -503,3 +503,63 @@ describe('a period close stopped midway', () => {
     expect(new Set(events.map((e) => e.invoiceNumber)).size).toBe(40);
   });
 });
+
+describe('closing ended periods by themselves (AUTO_CLOSE_AFTER_HOURS)', () => {
+  let topics: TestTopics;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+
+  beforeAll(async () => {
+    topics = await createTestTopics();
+    database = await createTestDatabase(stackEndpoints().postgresUrl, 'billing_auto_close');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await topics?.cleanup();
+  });
+
+  it('issues an ended month with two replicas running, asking for its close once', async () => {
+    const start = (autoCloseAfterHours?: number) =>
+      startTestService(billing, {
+        topics,
+        databaseUrl: database.url,
+        config: {
+          unratedAfterMinutes: 0,
+          invoiceDueDays: 14,
+          invoiceNumberPrefix: 'INV',
+          autoCloseAfterHours,
+        },
+      });
+    // The month's open invoices are there before any replica looks for ended periods.
+    const seeding = await start();
+    const customerIds = Array.from({ length: 6 }, () => randomUUID());
+    await seedChargedCalls(seeding.running.database.db, {
+      customerIds,
+      callsPerCustomer: 3,
+      period: '2026-06',
+    });
+    await seeding.stop();
+
+    const replicas = await Promise.all([start(0), start(0)]);
+    onTestFinished(async () => {
+      await Promise.all(replicas.map((r) => r.stop()));
+    });
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    onTestFinished(() => client.end());
+    const closes = await waitFor(
+      async () => {
+        const { rows } = await client.query<{ status: string }>(
+          `SELECT status FROM period_closes WHERE period = '2026-06'`,
+        );
+        return rows.length > 0 && rows.every((r) => r.status === 'COMPLETED') ? rows : undefined;
+      },
+      { description: 'the ended month closed', timeoutMs: 60_000 },
+    );
+    const { rows: issued } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM invoices WHERE period = '2026-06' AND status = 'ISSUED'`,
+    );
+    expect(issued[0]?.n).toBe(customerIds.length);
+    expect(closes).toEqual([{ status: 'COMPLETED' }]);
+  });
+});

@@ -1,5 +1,11 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CONFIG, LOGGER, type Logger } from '@switchboard/service';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ExclusiveLoop, type SqlDatabase } from '@switchboard/database';
+import { CONFIG, DATABASE, LOGGER, type Logger } from '@switchboard/service';
 import type { BillingConfig } from '../config.ts';
 import { ClosePeriodUseCase } from './close-period.use-case.ts';
 import { InvoicesRepository } from './invoices.repository.ts';
@@ -7,41 +13,46 @@ import { PeriodClosesRepository } from './period-closes.repository.ts';
 import { periodBounds } from './periods.ts';
 
 const EVERY_MS = 60_000;
+/** Advisory lock key of the scheduler: one process per database asks for the closes. */
+const SCHEDULER_LOCK = 7_243_202;
 
 /**
  * With AUTO_CLOSE_AFTER_HOURS set, asks for every period with open invoices to be closed once it
  * has been over for that many hours (checked every minute; once while a close of it runs); without
- * it, periods close only by request.
+ * it, periods close only by request. One process per database checks (ExclusiveLoop), so replicas
+ * never ask twice for the same close.
  */
 @Injectable()
-export class AutoCloseScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+export class AutoCloseScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly loop: ExclusiveLoop;
 
   constructor(
+    @Inject(DATABASE) db: SqlDatabase,
     @Inject(CONFIG) private readonly config: BillingConfig,
     private readonly invoices: InvoicesRepository,
     private readonly closes: PeriodClosesRepository,
     private readonly close: ClosePeriodUseCase,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.loop = new ExclusiveLoop(db, {
+      lockKey: SCHEDULER_LOCK,
+      onError: (error) =>
+        this.logger.error({ event: 'billing.auto-close.failed', err: error }, 'billing.auto-close.failed'),
+    });
+  }
 
   onApplicationBootstrap(): void {
     const hours = this.config.autoCloseAfterHours;
     if (hours === undefined) return;
-    const tick = () => {
-      this.running ??= this.closeEnded(hours * 3_600_000).finally(() => {
-        this.running = undefined;
-      });
-    };
-    this.timer = setInterval(tick, EVERY_MS);
-    this.timer.unref();
-    tick();
+    this.loop.start(async () => {
+      await this.closeEnded(hours * 3_600_000);
+      await this.loop.sleeper.sleep(EVERY_MS);
+    });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  /** Stops after the check in hand, before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
   }
 
   private async closeEnded(graceMs: number): Promise<void> {
