@@ -108,60 +108,62 @@ describeOnEachDatabase('runIdempotentCommand on %s', 'http_idempotent', (databas
     expect(await thingsNamed('fragile')).toBe(1);
   });
 
-  describe.runIf(database().kind === 'postgres')('with concurrent requests of one key', () => {
-    /**
-     * Starts a first request that pauses inside its command (its key claimed, not yet committed),
-     * then a second with the same key, and waits until the second is blocked on the first's claim.
-     */
-    async function concurrently(key: string, name: string, firstFails: boolean) {
-      const claimed = Promise.withResolvers<void>();
-      const release = Promise.withResolvers<void>();
-      const first = createThing(key, name, {
-        during: async () => {
-          claimed.resolve();
-          await release.promise;
-          if (firstFails) throw new Error('the first request failed');
-        },
-      });
-      await claimed.promise;
-      const second = createThing(key, name);
-      await waitFor(
-        async () => {
-          const { rows } = await db.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
+  // PGlite is one connection and runs one transaction at a time: requests there cannot overlap.
+  if (database().kind === 'postgres')
+    describe('with concurrent requests of one key', () => {
+      /**
+       * Starts a first request that pauses inside its command (its key claimed, not yet committed),
+       * then a second with the same key, and waits until the second is blocked on the first's claim.
+       */
+      async function concurrently(key: string, name: string, firstFails: boolean) {
+        const claimed = Promise.withResolvers<void>();
+        const release = Promise.withResolvers<void>();
+        const first = createThing(key, name, {
+          during: async () => {
+            claimed.resolve();
+            await release.promise;
+            if (firstFails) throw new Error('the first request failed');
+          },
+        });
+        await claimed.promise;
+        const second = createThing(key, name);
+        await waitFor(
+          async () => {
+            const { rows } = await db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return rows[0]?.n === 1 ? true : undefined;
-        },
-        { description: 'the second request to wait for the first one’s claim', intervalMs: 20 },
-      );
-      release.resolve();
-      return Promise.allSettled([first, second]);
-    }
+            );
+            return rows[0]?.n === 1 ? true : undefined;
+          },
+          { description: 'the second request to wait for the first one’s claim', intervalMs: 20 },
+        );
+        release.resolve();
+        return Promise.allSettled([first, second]);
+      }
 
-    it('runs the command once; the second answers what the first created', async () => {
-      const key = randomUUID();
-      const [first, second] = await concurrently(key, 'contested', false);
-      expect(first).toEqual({
-        status: 'fulfilled',
-        value: { result: { id: expect.any(String) as unknown, name: 'contested' }, replayed: false },
+      it('runs the command once; the second answers what the first created', async () => {
+        const key = randomUUID();
+        const [first, second] = await concurrently(key, 'contested', false);
+        expect(first).toEqual({
+          status: 'fulfilled',
+          value: { result: { id: expect.any(String) as unknown, name: 'contested' }, replayed: false },
+        });
+        const created = first.status === 'fulfilled' ? first.value.result : undefined;
+        expect(second).toEqual({ status: 'fulfilled', value: { result: created, replayed: true } });
+        expect(runs.get(key)).toBe(1);
+        expect(await thingsNamed('contested')).toBe(1);
       });
-      const created = first.status === 'fulfilled' ? first.value.result : undefined;
-      expect(second).toEqual({ status: 'fulfilled', value: { result: created, replayed: true } });
-      expect(runs.get(key)).toBe(1);
-      expect(await thingsNamed('contested')).toBe(1);
-    });
 
-    it('lets the second claim the key when the first rolls back', async () => {
-      const key = randomUUID();
-      const [first, second] = await concurrently(key, 'second chance', true);
-      expect(first).toEqual({ status: 'rejected', reason: new Error('the first request failed') });
-      expect(second).toEqual({
-        status: 'fulfilled',
-        value: { result: { id: expect.any(String) as unknown, name: 'second chance' }, replayed: false },
+      it('lets the second claim the key when the first rolls back', async () => {
+        const key = randomUUID();
+        const [first, second] = await concurrently(key, 'second chance', true);
+        expect(first).toEqual({ status: 'rejected', reason: new Error('the first request failed') });
+        expect(second).toEqual({
+          status: 'fulfilled',
+          value: { result: { id: expect.any(String) as unknown, name: 'second chance' }, replayed: false },
+        });
+        expect(runs.get(key)).toBe(2);
+        expect(await thingsNamed('second chance')).toBe(1);
       });
-      expect(runs.get(key)).toBe(2);
-      expect(await thingsNamed('second chance')).toBe(1);
     });
-  });
 });
