@@ -1,7 +1,7 @@
 import type { StackPaths } from './paths.ts';
 import type { SpawnSpec } from './processes.ts';
 
-export type ComponentName = 'postgres' | 'kafka' | 'registry' | 'jaeger' | 'mail';
+export type ComponentName = 'postgres' | 'identity' | 'kafka' | 'registry' | 'jaeger' | 'mail';
 
 /** One server of the local stack: how to fetch it, start it and tell that it is healthy. */
 export interface Component {
@@ -12,6 +12,11 @@ export interface Component {
   readonly ports: readonly number[];
   /** Environment variables that, when set, point this part of the stack at another deployment. */
   readonly overriddenBy: readonly string[];
+  /**
+   * Components that must be up (healthy and configured, or external) before this one starts;
+   * `up` of this one starts them too. `down` stops this one before them.
+   */
+  readonly dependsOn?: readonly ComponentName[];
   /** Endpoints to print once it runs. */
   readonly endpoints: readonly { label: string; url: string }[];
   /** Seconds to wait for it to become healthy after starting. */
@@ -26,10 +31,10 @@ export interface Component {
   install(paths: StackPaths, logFile: string): Promise<void>;
   /** Checks what it needs to run (e.g. a Java version) and returns the command that starts it. */
   command(paths: StackPaths): Promise<SpawnSpec>;
-  /** One-time preparation before the first start (e.g. formatting storage). */
-  prepare?(paths: StackPaths, logFile: string): Promise<void>;
+  /** Preparation before each start, idempotent (e.g. formatting storage once); `log` takes progress lines. */
+  prepare?(paths: StackPaths, logFile: string, log?: (line: string) => void): Promise<void>;
   /** True when it answers requests. */
   healthy(): Promise<boolean>;
-  /** Settings applied once it is healthy (idempotent). */
-  configure?(paths: StackPaths): Promise<void>;
+  /** Settings applied once it is healthy (idempotent); `log` takes progress lines. */
+  configure?(paths: StackPaths, log?: (line: string) => void): Promise<void>;
 }

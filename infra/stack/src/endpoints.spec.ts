@@ -16,6 +16,7 @@ describe('resolveEndpoints', () => {
       SMTP_URL: 'smtp://mail:25',
       MAIL_API_URL: 'http://mail:8025',
       POSTGRES_URL: 'postgres://admin:secret@db.internal:5432/postgres',
+      OIDC_ISSUER_URL: 'https://login.example.com/realms/switchboard/',
     };
     const endpoints = resolveEndpoints(env);
     expect(endpoints).toEqual({
@@ -26,6 +27,7 @@ describe('resolveEndpoints', () => {
       smtpUrl: 'smtp://mail:25',
       mailApiUrl: 'http://mail:8025',
       postgresUrl: 'postgres://admin:secret@db.internal:5432/postgres',
+      oidcIssuerUrl: 'https://login.example.com/realms/switchboard',
     });
     expect(resolveEndpoints(endpointsToEnv(endpoints))).toEqual(endpoints);
   });
@@ -40,6 +42,10 @@ describe('resolveEndpoints', () => {
     expect(resolveEndpoints({}).postgresUrl).toBe(
       'postgres://switchboard:switchboard@127.0.0.1:55432/postgres',
     );
+  });
+
+  it('points the OIDC issuer at the realm of the local stack on port 8180', () => {
+    expect(resolveEndpoints({}).oidcIssuerUrl).toBe('http://127.0.0.1:8180/realms/switchboard');
   });
 });
 

@@ -21,6 +21,12 @@ export interface StackEndpoints {
    * `postgres://user:password@host:5432/postgres`); each service gets a database of its own there.
    */
   readonly postgresUrl: string;
+  /**
+   * OpenID Connect issuer of the tokens the services accept (`OIDC_ISSUER_URL`), e.g.
+   * `http://127.0.0.1:8180/realms/switchboard`; its discovery document is under
+   * `/.well-known/openid-configuration`.
+   */
+  readonly oidcIssuerUrl: string;
 }
 
 /** The variables that override each endpoint, in the order they are documented. */
@@ -32,6 +38,7 @@ export const ENDPOINT_ENV = {
   smtpUrl: 'SMTP_URL',
   mailApiUrl: 'MAIL_API_URL',
   postgresUrl: 'POSTGRES_URL',
+  oidcIssuerUrl: 'OIDC_ISSUER_URL',
 } as const satisfies Record<keyof StackEndpoints, string>;
 
 /** The local stack's endpoints; every server binds 127.0.0.1 only. */
@@ -44,6 +51,7 @@ export const LOCAL_ENDPOINTS: StackEndpoints = {
   mailApiUrl: 'http://127.0.0.1:1080',
   // A local-only default password, the same as docker-compose.yml's; the server binds 127.0.0.1.
   postgresUrl: 'postgres://switchboard:switchboard@127.0.0.1:55432/postgres',
+  oidcIssuerUrl: 'http://127.0.0.1:8180/realms/switchboard',
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -75,6 +83,7 @@ export function resolveEndpoints(env: Env = process.env): StackEndpoints {
     smtpUrl: url('smtpUrl'),
     mailApiUrl: url('mailApiUrl'),
     postgresUrl: url('postgresUrl'),
+    oidcIssuerUrl: url('oidcIssuerUrl'),
   };
 }
 
@@ -88,6 +97,7 @@ export function endpointsToEnv(endpoints: StackEndpoints): Record<string, string
     [ENDPOINT_ENV.smtpUrl]: endpoints.smtpUrl,
     [ENDPOINT_ENV.mailApiUrl]: endpoints.mailApiUrl,
     [ENDPOINT_ENV.postgresUrl]: endpoints.postgresUrl,
+    [ENDPOINT_ENV.oidcIssuerUrl]: endpoints.oidcIssuerUrl,
   };
 }
 

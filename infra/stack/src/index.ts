@@ -9,6 +9,8 @@ export {
 } from './endpoints.ts';
 export { StackError } from './errors.ts';
 export { stackPaths, type StackPaths } from './paths.ts';
+export { realmClientIds, realmFile, secretVariable } from './realm.ts';
+export { clientSecretFile, readClientSecret, secretsDir } from './secrets.ts';
 export {
   COMPONENTS,
   componentState,

@@ -11,11 +11,11 @@ export interface StackPaths {
   readonly home: string;
   /** Fetched and built artifacts, one folder per component and version. */
   readonly artifacts: string;
-  /** Pid files of the running servers. */
+  /** Pid files of the running servers, and `secrets/`, the secrets the stack generated. */
   readonly run: string;
   /** One log file per server. */
   readonly logs: string;
-  /** Server data (Kafka's log dirs, the registry's database). */
+  /** Server data (Kafka's log dirs, the registry's database, PostgreSQL's cluster). */
   readonly data: string;
   /** This package's folder, for the config files it ships. */
   readonly packageDir: string;

@@ -4,10 +4,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Component } from './component.ts';
+import type { Component, ComponentName } from './component.ts';
+import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
 import { groupMembers, isAlive, pidsListeningOn, stopProcess } from './processes.ts';
-import { componentState } from './stack.ts';
+import { COMPONENTS, componentState, inDependencyOrder, withDependencies } from './stack.ts';
 
 /** A component that is just a TCP port, to exercise how the stack tells its processes apart. */
 function fakeComponent(port: number, marker: string): Component {
@@ -82,6 +83,121 @@ describe('componentState', () => {
       FAKE_URL: 'http://elsewhere',
     });
     expect(state).toEqual({ kind: 'external', variable: 'FAKE_URL' });
+  });
+});
+
+/** A component that is only a name and what it depends on, for the start order. */
+function named(name: ComponentName, dependsOn: ComponentName[] = []): Component {
+  return { ...fakeComponent(1, 'x'), name, dependsOn };
+}
+
+describe('the components', () => {
+  it('are the six servers, each with its own ports', () => {
+    expect(COMPONENTS.map((c) => c.name)).toEqual([
+      'postgres',
+      'identity',
+      'kafka',
+      'registry',
+      'jaeger',
+      'mail',
+    ]);
+    const ports = COMPONENTS.flatMap((c) => c.ports);
+    expect(new Set(ports).size).toBe(ports.length);
+  });
+
+  it('depend only on components of the stack, without a cycle', async () => {
+    expect(withDependencies(COMPONENTS)).toEqual(COMPONENTS);
+    await Promise.all(
+      inDependencyOrder(
+        COMPONENTS,
+        (c) => c.dependsOn ?? [],
+        async () => undefined,
+        'skip',
+      ),
+    );
+  });
+
+  it('bring their dependencies along: identity needs postgres', () => {
+    const identity = COMPONENTS.filter((c) => c.name === 'identity');
+    expect(withDependencies(identity).map((c) => c.name)).toEqual(['postgres', 'identity']);
+  });
+});
+
+describe('inDependencyOrder', () => {
+  const components = [named('identity', ['postgres']), named('postgres'), named('kafka')];
+  const dependsOn = (c: Component): readonly ComponentName[] => c.dependsOn ?? [];
+
+  it('starts a component once its dependencies are done, the others at once', async () => {
+    const events: string[] = [];
+    let releasePostgres = (): void => undefined;
+    const postgresDone = new Promise<void>((resolve) => {
+      releasePostgres = resolve;
+    });
+    const tasks = inDependencyOrder(
+      components,
+      dependsOn,
+      async (c) => {
+        events.push(`begin ${c.name}`);
+        if (c.name === 'postgres') await postgresDone;
+        events.push(`end ${c.name}`);
+      },
+      'skip',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual(['begin postgres', 'begin kafka', 'end kafka']);
+    releasePostgres();
+    await Promise.all(tasks);
+    expect(events.slice(3)).toEqual(['end postgres', 'begin identity', 'end identity']);
+  });
+
+  it('does not start a component whose dependency failed, and says why', async () => {
+    const ran: string[] = [];
+    const results = await Promise.allSettled(
+      inDependencyOrder(
+        components,
+        dependsOn,
+        async (c) => {
+          if (c.name === 'postgres') throw new StackError('postgres broke');
+          ran.push(c.name);
+        },
+        'skip',
+      ),
+    );
+    expect(ran).toEqual(['kafka']);
+    expect(results[0]).toMatchObject({
+      status: 'rejected',
+      reason: new StackError('identity not started: it needs postgres, which did not come up'),
+    });
+  });
+
+  it('stops dependents first, and goes on when stopping one failed', async () => {
+    const stopped: string[] = [];
+    const dependents = (c: Component): ComponentName[] =>
+      components.filter((d) => d.dependsOn?.includes(c.name)).map((d) => d.name);
+    const results = await Promise.allSettled(
+      inDependencyOrder(
+        components,
+        dependents,
+        async (c) => {
+          if (c.name === 'identity') throw new StackError('identity would not stop');
+          stopped.push(c.name);
+        },
+        'proceed',
+      ),
+    );
+    expect(stopped).toContain('postgres');
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+  });
+
+  it('refuses a cycle', () => {
+    expect(() =>
+      inDependencyOrder(
+        [named('kafka', ['mail']), named('mail', ['kafka'])],
+        dependsOn,
+        async () => undefined,
+        'skip',
+      ),
+    ).toThrow(/cycle/);
   });
 });
 

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Component, ComponentName } from './component.ts';
 import { jaeger } from './components/jaeger.ts';
 import { kafka } from './components/kafka.ts';
+import { keycloak } from './components/keycloak.ts';
 import { mail } from './components/mail.ts';
 import { postgres } from './components/postgres.ts';
 import { registry } from './components/registry.ts';
@@ -40,8 +41,71 @@ async function allOrEveryError(tasks: readonly Promise<unknown>[]): Promise<void
   throw new StackError(messages.join('\nstack: '));
 }
 
-/** Every server of the local stack, in start order. */
-export const COMPONENTS: readonly Component[] = [postgres, kafka, registry, jaeger, mail];
+/** Every server of the local stack, in the order status lists them. */
+export const COMPONENTS: readonly Component[] = [postgres, keycloak, kafka, registry, jaeger, mail];
+
+/**
+ * The components with every one they depend on, transitively, in the order of `all`. A
+ * dependency missing from `all` is a programming error.
+ */
+export function withDependencies(
+  components: readonly Component[],
+  all: readonly Component[] = COMPONENTS,
+): Component[] {
+  const names = new Set<ComponentName>();
+  const add = (component: Component): void => {
+    if (names.has(component.name)) return;
+    names.add(component.name);
+    for (const name of component.dependsOn ?? []) {
+      const dependency = all.find((c) => c.name === name);
+      if (!dependency) throw new Error(`${component.name} depends on unknown component ${name}`);
+      add(dependency);
+    }
+  };
+  components.forEach(add);
+  return all.filter((c) => names.has(c.name));
+}
+
+/**
+ * Runs `task` for every component as soon as the components it must wait for (`after`, counting
+ * only those in `components`) are done; the rest run in parallel. With `onFailure: 'skip'` a
+ * component whose prerequisite failed is not run and fails with a line naming it; with
+ * `'proceed'` it runs anyway. Returns one promise per component, in order.
+ */
+export function inDependencyOrder(
+  components: readonly Component[],
+  after: (component: Component) => readonly ComponentName[],
+  task: (component: Component) => Promise<void>,
+  onFailure: 'skip' | 'proceed',
+): Promise<void>[] {
+  const tasks = new Map<ComponentName, Promise<void>>();
+  const pending = new Set<ComponentName>();
+  const schedule = (component: Component): Promise<void> => {
+    const known = tasks.get(component.name);
+    if (known) return known;
+    if (pending.has(component.name))
+      throw new Error(`components wait for each other in a cycle through ${component.name}`);
+    pending.add(component.name);
+    const prerequisites = after(component).flatMap((name) => {
+      const other = components.find((c) => c.name === name);
+      return other ? [{ name, done: schedule(other) }] : [];
+    });
+    const run = (async () => {
+      for (const { name, done } of prerequisites) {
+        try {
+          await done;
+        } catch {
+          if (onFailure === 'skip')
+            throw new StackError(`${component.name} not started: it needs ${name}, which did not come up`);
+        }
+      }
+      await task(component);
+    })();
+    tasks.set(component.name, run);
+    return run;
+  };
+  return components.map(schedule);
+}
 
 export type ComponentState =
   | { readonly kind: 'external'; readonly variable: string }
@@ -144,7 +208,7 @@ async function ensureInstalled(
 
 async function start(component: Component, paths: StackPaths, log: (line: string) => void): Promise<void> {
   await ensureInstalled(component, paths, log);
-  await component.prepare?.(paths, logFile(paths, `${component.name}-install`));
+  await component.prepare?.(paths, logFile(paths, `${component.name}-install`), log);
   const spec = await component.command(paths);
   const out = logFile(paths, component.name);
   await appendFile(
@@ -187,7 +251,8 @@ export async function up(options: StackOptions = {}): Promise<UpResult> {
     [paths.run, paths.logs, paths.data, paths.artifacts].map((d) => mkdir(d, { recursive: true })),
   );
 
-  const components = selected(options);
+  // `up identity` needs postgres: dependencies come along (and are left alone if running).
+  const components = withDependencies(selected(options));
   const states = await Promise.all(components.map((c) => componentState(c, paths, env)));
   const conflicts = components.flatMap((c, i) => {
     const state = states[i];
@@ -200,26 +265,32 @@ export async function up(options: StackOptions = {}): Promise<UpResult> {
   if (conflicts.length > 0) throw new StackError(conflicts.join('\n'));
 
   const started: ComponentName[] = [];
+  const stateOf = new Map(components.map((c, i) => [c.name, states[i]]));
   await allOrEveryError(
-    components.map(async (component, i) => {
-      const state = states[i];
-      if (state?.kind === 'external') {
-        log(`  ${component.name}: external (${state.variable} is set), not started`);
-        return;
-      }
-      if (state?.kind === 'running') {
-        if (!state.healthy) {
-          log(`  ${component.name}: running (pid ${state.pids.join(', ')}), waiting until healthy`);
-          await waitHealthy(component, paths, state.pids[0]);
-        } else {
-          log(`  ${component.name}: already running (pid ${state.pids.join(', ')})`);
+    inDependencyOrder(
+      components,
+      (c) => c.dependsOn ?? [],
+      async (component) => {
+        const state = stateOf.get(component.name);
+        if (state?.kind === 'external') {
+          log(`  ${component.name}: external (${state.variable} is set), not started`);
+          return;
         }
-      } else {
-        await start(component, paths, log);
-        started.push(component.name);
-      }
-      await component.configure?.(paths);
-    }),
+        if (state?.kind === 'running') {
+          if (!state.healthy) {
+            log(`  ${component.name}: running (pid ${state.pids.join(', ')}), waiting until healthy`);
+            await waitHealthy(component, paths, state.pids[0]);
+          } else {
+            log(`  ${component.name}: already running (pid ${state.pids.join(', ')})`);
+          }
+        } else {
+          await start(component, paths, log);
+          started.push(component.name);
+        }
+        await component.configure?.(paths, log);
+      },
+      'skip',
+    ),
   );
   return { started: COMPONENTS.filter((c) => started.includes(c.name)).map((c) => c.name) };
 }
@@ -229,20 +300,30 @@ export async function down(options: StackOptions = {}): Promise<ComponentName[]>
   const paths = options.paths ?? stackPaths(options.env);
   const log = options.log ?? (() => undefined);
   const stopped: ComponentName[] = [];
-  await Promise.all(
-    [...selected(options)].reverse().map(async (component) => {
-      const pids = await ownPids(component, paths);
-      if (pids.length === 0) {
-        log(`  ${component.name}: not running`);
-      } else {
-        // Kafka flushes its logs and hands off leadership on SIGTERM; give it time.
-        const grace = component.name === 'kafka' ? 30_000 : 10_000;
-        await Promise.all(pids.map((pid) => stopProcess(pid, grace, component.stopSignal)));
-        log(`  ${component.name}: stopped (pid ${pids.join(', ')})`);
-        stopped.push(component.name);
-      }
-      await removePid(pidFile(paths, component.name));
-    }),
+  const components = selected(options);
+  // A component stops before those it depends on (Keycloak before its PostgreSQL), so none
+  // loses its database while it runs; a failure to stop one does not keep the others running.
+  const dependents = (component: Component): ComponentName[] =>
+    components.filter((c) => c.dependsOn?.includes(component.name)).map((c) => c.name);
+  await allOrEveryError(
+    inDependencyOrder(
+      components,
+      dependents,
+      async (component) => {
+        const pids = await ownPids(component, paths);
+        if (pids.length === 0) {
+          log(`  ${component.name}: not running`);
+        } else {
+          // Kafka flushes its logs and hands off leadership on SIGTERM; give it time.
+          const grace = component.name === 'kafka' ? 30_000 : 10_000;
+          await Promise.all(pids.map((pid) => stopProcess(pid, grace, component.stopSignal)));
+          log(`  ${component.name}: stopped (pid ${pids.join(', ')})`);
+          stopped.push(component.name);
+        }
+        await removePid(pidFile(paths, component.name));
+      },
+      'proceed',
+    ),
   );
   return stopped;
 }
