@@ -50,11 +50,14 @@ function placedEvent(): Placed {
     orderId: randomUUID(),
     customerId: randomUUID(),
     title: 'Quarterly review',
+    durationMinutes: 60,
+    expectedParticipants: 12,
     meta: {
       ...base.meta,
       eventId: randomUUID(),
       occurredAt: Date.now(),
-      producer: 'bench',
+      // As orders would: consumers park events of a producer that does not own the topic.
+      producer: 'orders',
       causationId: null,
     },
   };

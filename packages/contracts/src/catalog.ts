@@ -18,13 +18,26 @@ export interface TopicSpec<Id extends EventSchemaId = EventSchemaId> {
   readonly partitions: number;
   readonly retention: Retention;
   readonly owner: ServiceName;
+  /**
+   * Producer systems outside Switchboard that may write it too (each with a Kafka principal of its
+   * own, naming itself in `meta.producer`), e.g. a PBX collector reporting finished calls.
+   */
+  readonly externalProducers?: readonly ProducerSystem[];
   readonly consumers: readonly ServiceName[];
   /** Dotted paths of the fields that hold personal data (never logged, never in span attributes). */
   readonly personalData: readonly string[];
   /** How soon after `occurredAt` consumers should have handled an event, in milliseconds. */
   readonly latencyObjectiveMs: number;
   readonly description: string;
+  /**
+   * What makes an event of it nonsense however well-formed (a call that ends before it starts): a
+   * reason, or undefined. Consumers park such events instead of applying them.
+   */
+  readonly nonsense?: (event: EventTypes[Id]) => string | undefined;
 }
+
+/** Systems outside Switchboard that produce events of its topics (see `externalProducers`). */
+export type ProducerSystem = 'pbx-collector' | 'web-shop';
 
 /** A topic spec for any one of the event schemas. */
 export type AnyTopicSpec = { [Id in EventSchemaId]: TopicSpec<Id> }[EventSchemaId];
@@ -84,6 +97,12 @@ export const TOPICS = {
     personalData: [],
     latencyObjectiveMs: 2_000,
     description: 'Booked conferences, for the bridge to reserve.',
+    nonsense: (order) =>
+      order.durationMinutes <= 0
+        ? `the conference lasts ${order.durationMinutes} minutes`
+        : order.expectedParticipants <= 0
+          ? `the conference expects ${order.expectedParticipants} participants`
+          : undefined,
   }),
   'orders.order-cancelled.v1': topic({
     schema: 'orders/OrderCancelled',
@@ -128,6 +147,8 @@ export const TOPICS = {
     personalData: [],
     latencyObjectiveMs: 2_000,
     description: 'Reservations with dial-in details: orders confirms, mailing emails the customer.',
+    nonsense: (reserved) =>
+      reserved.endsAt <= reserved.startsAt ? 'the reservation ends before it starts' : undefined,
   }),
   'conference.bridge-rejected.v1': topic({
     schema: 'conference/BridgeRejected',
@@ -150,6 +171,14 @@ export const TOPICS = {
     personalData: ['participants.callerNumber'],
     latencyObjectiveMs: 10_000,
     description: 'Finished calls with every participant connection, for billing.',
+    // The PBX collector of a legacy bridge reports finished calls straight to the topic.
+    externalProducers: ['pbx-collector'],
+    nonsense: (call) => {
+      if (call.endedAt < call.startedAt) return 'the call ends before it starts';
+      if (call.recordingSeconds < 0) return `the call was recorded for ${call.recordingSeconds} seconds`;
+      const backwards = call.participants.find((p) => p.leftAt < p.joinedAt);
+      return backwards ? `participant ${backwards.participantId} leaves before joining` : undefined;
+    },
   }),
   'billing.call-charged.v1': topic({
     schema: 'billing/CallCharged',

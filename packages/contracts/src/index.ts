@@ -4,6 +4,7 @@ export {
   type EventOf,
   isTopicName,
   MAX_EVENT_BYTES,
+  type ProducerSystem,
   type Retention,
   retryTopicOf,
   type ServiceName,
@@ -15,3 +16,4 @@ export {
 export { avroTypeOf, schemaOf } from './codecs.ts';
 export { EVENT_SCHEMAS } from './generated/schemas.ts';
 export type * from './generated/types.ts';
+export { SCOPES, type ScopeName, type ScopeSpec, scopesOf } from './scopes.ts';

@@ -3,9 +3,10 @@ import { type EventOf, type ServiceName, type TopicName } from '@switchboard/con
 import { type Context, context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { backoffDelayMs, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import { UndecodableMessageError } from './errors.ts';
+import { ImplausibleEventError, UndecodableMessageError } from './errors.ts';
 import { Inbox } from './inbox.ts';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
+import { implausibility, type PlausibilityLimits } from './plausibility.ts';
 import type { EventPublisher, RawRecord } from './publisher.ts';
 import type { AvroSerde } from './serde.ts';
 import { TopicNames } from './topic-names.ts';
@@ -87,6 +88,8 @@ export interface ConsumerOptions {
   readonly fromBeginning?: boolean;
   /** Physical topic naming; the default has no prefix. */
   readonly names?: TopicNames;
+  /** How far off an event's time may be before it is parked as implausible. */
+  readonly plausibility?: PlausibilityLimits;
 }
 
 /** Header names on retry and dead-letter records. */
@@ -231,7 +234,7 @@ export class EventConsumer {
       );
       spans.push(span);
       try {
-        const event = await this.serde.decode(eventTopic, message.value);
+        const event = await this.decodeSensible(eventTopic, message.value);
         span.setAttribute('messaging.message.id', event.meta.eventId);
         this.metrics.consumed?.(eventTopic);
         this.metrics.eventAge?.(eventTopic, Date.now() - event.meta.occurredAt);
@@ -247,7 +250,8 @@ export class EventConsumer {
           },
         });
       } catch (error) {
-        if (!(error instanceof UndecodableMessageError)) throw error;
+        if (!(error instanceof UndecodableMessageError || error instanceof ImplausibleEventError))
+          throw error;
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.name });
         await this.deadLetter(topic, partition, message, error, 1);
       }
@@ -302,9 +306,11 @@ export class EventConsumer {
       async (span) => {
         let event: EventOf<TopicName>;
         try {
-          event = await this.serde.decode(eventTopic, message.value);
+          event = await this.decodeSensible(eventTopic, message.value);
         } catch (error) {
-          if (!(error instanceof UndecodableMessageError)) throw error;
+          if (!(error instanceof UndecodableMessageError || error instanceof ImplausibleEventError))
+            throw error;
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error.name });
           await this.deadLetter(topic, partition, message, error, attempt + 1);
           return;
         }
@@ -352,6 +358,14 @@ export class EventConsumer {
         }
       },
     );
+  }
+
+  /** Decodes a record's value and checks that the event makes sense before any handler sees it. */
+  private async decodeSensible(topic: TopicName, value: Buffer | null): Promise<EventOf<TopicName>> {
+    const event = await this.serde.decode(topic, value);
+    const problem = implausibility(topic, event, Date.now(), this.options.plausibility);
+    if (problem) throw new ImplausibleEventError(problem);
+    return event;
   }
 
   private async waitUntil(notBefore: number, heartbeat: () => Promise<void>): Promise<void> {

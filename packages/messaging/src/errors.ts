@@ -12,6 +12,15 @@ export class UndecodableMessageError extends MessagingError {
 }
 
 /**
+ * An event that decodes but makes no sense (a producer that does not own its topic, a time far off,
+ * a call that ends before it starts). It is parked in the dead-letter topic at once, with the
+ * reason, and never applied: retrying cannot fix it.
+ */
+export class ImplausibleEventError extends MessagingError {
+  override readonly name = 'ImplausibleEventError';
+}
+
+/**
  * An event whose encoded value is larger than the bus allows (`MAX_EVENT_BYTES`). Nothing is
  * published or written to the outbox: the event must carry its documents by reference.
  */

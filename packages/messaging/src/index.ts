@@ -9,7 +9,13 @@ export {
   type RetryPolicy,
 } from './consumer.ts';
 export { type DeadLetter, listDeadLetters, replayDeadLetters } from './dead-letters.ts';
-export { EventTooLargeError, MessagingError, UndecodableMessageError } from './errors.ts';
+export {
+  EventTooLargeError,
+  ImplausibleEventError,
+  MessagingError,
+  UndecodableMessageError,
+} from './errors.ts';
+export { DEFAULT_PLAUSIBILITY, implausibility, type PlausibilityLimits } from './plausibility.ts';
 export { eventHandler, type EventHandlerClass } from './event-handler.ts';
 export { Inbox } from './inbox.ts';
 export { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';

@@ -114,6 +114,25 @@ describe('EventConsumer', () => {
     expect(headerText(parked!, HEADERS.originalOffset)).toMatch(/^\d+$/);
   });
 
+  it('parks an event of a producer that does not own the topic with the reason, never applying it', async () => {
+    const forged = randomUUID();
+    const sample = sampleEvent(TOPIC);
+    await messaging.publisher.publish(TOPIC, forged, {
+      ...sample,
+      orderId: forged,
+      meta: { ...sample.meta, producer: 'billing' },
+    });
+    const dead = await readTopic(messaging, messaging.names.deadLetter(TOPIC, service), (r) =>
+      r.some((m) => m.key?.toString() === forged),
+    );
+    const parked = dead.find((m) => m.key?.toString() === forged);
+    expect(headerText(parked!, HEADERS.errorClass)).toBe('ImplausibleEventError');
+    expect(headerText(parked!, HEADERS.errorMessage)).toBe(
+      `meta.producer "billing" may not produce ${TOPIC} (its producers: orders)`,
+    );
+    expect(handler.attempts.has(forged)).toBe(false);
+  });
+
   it('retries a failing handler with backoff, then via the retry topic, then dead-letters it with its story', async () => {
     const healthy = randomUUID();
     await publish(failing);

@@ -8,6 +8,7 @@ import { createMessaging, type Messaging } from '../src/messaging.ts';
 import { pgliteDatabase, type SqlDatabase } from '@switchboard/database';
 import { migrateMessagingTables } from '../src/schema.ts';
 import { applyTopics, plannedTopics } from '../src/topics.ts';
+import { implausibility } from '../src/plausibility.ts';
 
 /**
  * A test run's own topics and subjects on the shared stack: every physical name gets a unique
@@ -41,15 +42,21 @@ export async function isolatedMessaging(
   return { messaging, admin, cleanup };
 }
 
-/** A valid random event of a topic, with a fresh key and event id. */
+/**
+ * A valid random event of a topic, with a fresh key and event id, from its owner, now, and making
+ * sense (consumers park implausible events).
+ */
 export function sampleEvent<T extends TopicName>(topic: T): EventOf<T> {
-  const event = avroTypeOf(TOPICS[topic].schema).random() as unknown as Record<string, unknown>;
-  const meta = event.meta as Record<string, unknown>;
-  return {
-    ...event,
-    [TOPICS[topic].key]: randomUUID(),
-    meta: { ...meta, eventId: randomUUID(), occurredAt: Date.now() },
-  } as unknown as EventOf<T>;
+  for (;;) {
+    const event = avroTypeOf(TOPICS[topic].schema).random() as unknown as Record<string, unknown>;
+    const meta = event.meta as Record<string, unknown>;
+    const sample = {
+      ...event,
+      [TOPICS[topic].key]: randomUUID(),
+      meta: { ...meta, eventId: randomUUID(), occurredAt: Date.now(), producer: TOPICS[topic].owner },
+    } as unknown as EventOf<T>;
+    if (implausibility(topic, sample, Date.now()) === undefined) return sample;
+  }
 }
 
 /** Reads every record of a physical topic from the beginning until `until` says it has enough. */
