@@ -38,6 +38,7 @@ function reservationFor(order: Placed): EventOf<typeof RESERVED> {
       producer: SERVICE,
       correlationId: order.meta.correlationId,
       causationId: order.meta.eventId,
+      actor: order.meta.actor,
     },
     orderId: order.orderId,
     reservationId: randomUUID(),

@@ -5,8 +5,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TopicName } from '@switchboard/contracts';
-import { createTestTopics, stackEndpoints, type TestTopics, waitFor } from '@switchboard/testing';
+import { scopesOf, type TopicName } from '@switchboard/contracts';
+import {
+  accessToken,
+  createTestTopics,
+  stackEndpoints,
+  testClient,
+  type TestTopics,
+  waitFor,
+} from '@switchboard/testing';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -98,11 +105,16 @@ export async function startSystem(
         SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpHttpUrl,
         SMTP_URL: endpoints.smtpUrl,
+        OIDC_ISSUER_URL: endpoints.oidcIssuerUrl,
         DATA_DIR: join(dataDir, name),
         TOPIC_PREFIX: topics.prefix,
         // Where billing's links point, and where mailing fetches invoice PDFs: this billing.
         ...(name === 'billing' ? { PUBLIC_URL: url.billing } : {}),
         ...(name === 'mailing' && url.billing ? { BILLING_URL: url.billing } : {}),
+        // Mailing fetches those PDFs as an OAuth 2.0 client: here the tests' own.
+        ...(name === 'mailing'
+          ? { OIDC_CLIENT_ID: testClient().clientId, OIDC_CLIENT_SECRET: testClient().clientSecret }
+          : {}),
         ...env[name],
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,7 +145,11 @@ export async function startSystem(
     async call(name, method, path, body, headers = {}) {
       const response = await fetch(`${url[name]}${path}`, {
         method,
-        headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+        headers: {
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          Authorization: `Bearer ${await accessToken(scopesOf(name))}`,
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.text();

@@ -26,7 +26,7 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { 
 };
 const services = compose.services;
 
-const INFRASTRUCTURE = ['kafka', 'schema-registry', 'jaeger', 'postgres', 'mailpit'];
+const INFRASTRUCTURE = ['kafka', 'schema-registry', 'jaeger', 'postgres', 'mailpit', 'keycloak'];
 const APPLICATIONS = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing'];
 
 /** The one Dockerfile every service's image is built from, told which service by build args. */
@@ -59,9 +59,21 @@ describe('docker-compose.yml', () => {
   it.each(INFRASTRUCTURE)('%s runs a pinned official image', (name) => {
     const image = services[name]?.image ?? '';
     expect(image).toMatch(
-      /^(apache\/kafka|confluentinc\/cp-schema-registry|jaegertracing\/jaeger|postgres|axllent\/mailpit):/,
+      /^(apache\/kafka|confluentinc\/cp-schema-registry|jaegertracing\/jaeger|postgres|axllent\/mailpit|quay\.io\/keycloak\/keycloak):/,
     );
     expect(image).not.toMatch(/:latest$/);
+  });
+
+  it('imports the realm the local stack applies, with every client secret from the environment', () => {
+    const keycloak = services.keycloak;
+    expect(keycloak?.volumes).toContain(
+      './infra/identity/switchboard-realm.json:/opt/keycloak/data/import/switchboard-realm.json:ro',
+    );
+    const realm = readFileSync(join(ROOT, 'infra', 'identity', 'switchboard-realm.json'), 'utf8');
+    for (const [variable] of realm.matchAll(/SWITCHBOARD_SECRET_[A-Z0-9_]+/g))
+      expect(String(keycloak?.environment?.[variable]), variable).toBe(
+        `\${${variable}:?run infra/docker/generate-env.sh}`,
+      );
   });
 
   it('uses Jaeger v2', () => {
@@ -119,14 +131,16 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it('depends on healthy Kafka, registry, Jaeger and Postgres and is told where they are', () => {
+    it('depends on healthy Kafka, registry, Jaeger, Postgres and Keycloak and is told where they are', () => {
       expect(Object.keys(service.depends_on ?? {})).toEqual(
-        expect.arrayContaining(['kafka', 'schema-registry', 'jaeger', 'postgres']),
+        expect.arrayContaining(['kafka', 'schema-registry', 'jaeger', 'postgres', 'keycloak']),
       );
       expect(service.environment).toMatchObject({
         KAFKA_BROKERS: 'kafka:19092',
         SCHEMA_REGISTRY_URL: 'http://schema-registry:8081',
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+        OIDC_ISSUER_URL: 'http://127.0.0.1:8180/realms/switchboard',
+        OIDC_DISCOVERY_URL: 'http://keycloak:8180/realms/switchboard/.well-known/openid-configuration',
       });
       expect(String(service.environment?.DATABASE_URL)).toContain('@postgres:5432/');
     });

@@ -3,10 +3,12 @@
  * `pnpm stack up | down | status | logs [component...]` — the local infrastructure without Docker.
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { ComponentName } from './component.ts';
 import { ENDPOINT_ENV, resolveEndpoints, withoutPassword } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
+import { clientSecretFile, secretsDir } from './secrets.ts';
 import { SERVICES, servicesDown, servicesUp } from './services.ts';
 import { COMPONENTS, componentState, down, fetchArtifacts, logFile, up } from './stack.ts';
 import { exists } from './artifacts.ts';
@@ -54,10 +56,16 @@ function printEndpoints(): void {
     ['SMTP', endpoints.smtpUrl, ENDPOINT_ENV.smtpUrl],
     ['Mail web UI and API', endpoints.mailApiUrl, ENDPOINT_ENV.mailApiUrl],
     ['PostgreSQL (admin)', withoutPassword(endpoints.postgresUrl), ENDPOINT_ENV.postgresUrl],
+    ['OpenID Connect issuer', endpoints.oidcIssuerUrl, ENDPOINT_ENV.oidcIssuerUrl],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   print('\nEndpoints (override with the variable on the right):');
   for (const [label, url, variable] of rows) print(`  ${label.padEnd(width)}  ${url}  (${variable})`);
+  if ((process.env[ENDPOINT_ENV.oidcIssuerUrl] ?? '').trim() === '') {
+    print(
+      `\nOIDC client secrets (generated, one file per client): ${join(secretsDir(), 'oidc-clients')}/<client id>`,
+    );
+  }
 }
 
 async function status(only: ComponentName[] | undefined): Promise<number> {
@@ -115,6 +123,11 @@ async function services(action: string | undefined): Promise<number> {
   const states = await servicesUp(paths, print);
   print('\nServices (ready):');
   for (const { name, url } of states) print(`  ${name.padEnd(18)} ${url}  (API docs ${url}/docs)`);
+  const issuer = resolveEndpoints().oidcIssuerUrl;
+  print("\nEvery API needs a bearer token; the operator's (every scope), for example:");
+  print(
+    `  curl -s -d grant_type=client_credentials -d client_id=operator --data-urlencode client_secret@${clientSecretFile('operator', paths)} ${issuer}/protocol/openid-connect/token`,
+  );
   return 0;
 }
 

@@ -10,7 +10,9 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { serviceUrlFromEnv } from '@switchboard/config';
+import { ClientCredentials } from '@switchboard/config';
 import { resolveEndpoints } from './endpoints.ts';
+import { readClientSecret } from './secrets.ts';
 
 const CRM = serviceUrlFromEnv('crm');
 const ORDERS = serviceUrlFromEnv('orders');
@@ -22,10 +24,32 @@ const print = (line: string): void => console.log(line);
 
 type Body = Record<string, unknown>;
 
+/**
+ * The demo calls the APIs as its own OAuth 2.0 client (`demo`, every scope): with the secret the
+ * local stack generated, or `DEMO_CLIENT_ID` and `DEMO_CLIENT_SECRET` against another provider.
+ */
+let demoClient: ClientCredentials | undefined;
+async function bearer(): Promise<string> {
+  if (!demoClient) {
+    const clientId = process.env.DEMO_CLIENT_ID?.trim() || 'demo';
+    const issuer = resolveEndpoints().oidcIssuerUrl;
+    demoClient = new ClientCredentials({
+      tokenUrl: process.env.OIDC_TOKEN_URL?.trim() || `${issuer}/protocol/openid-connect/token`,
+      clientId,
+      clientSecret: process.env.DEMO_CLIENT_SECRET?.trim() || (await readClientSecret(clientId)),
+    });
+  }
+  return `Bearer ${await demoClient.token()}`;
+}
+
 async function call(method: string, target: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(target, {
     method,
-    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+    headers: {
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      Authorization: await bearer(),
+      ...headers,
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_PORTS } from '@switchboard/config';
 import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
+import { clientSecretFile } from './secrets.ts';
 import type { StackPaths } from './paths.ts';
 import {
   isAlive,
@@ -45,6 +46,15 @@ async function running(paths: StackPaths, name: string): Promise<number | undefi
 }
 
 /**
+ * A service that calls another (mailing fetches billing's PDFs) does so as its own OAuth 2.0
+ * client, with the secret the stack generated for it, unless the environment gives one.
+ */
+function ownClient(paths: StackPaths, name: string): Record<string, string> {
+  if (name !== 'mailing' || process.env.OIDC_CLIENT_SECRET || process.env.OIDC_CLIENT_SECRET_FILE) return {};
+  return { OIDC_CLIENT_ID: name, OIDC_CLIENT_SECRET_FILE: clientSecretFile(name, paths) };
+}
+
+/**
  * Starts each built service that is not running — from its `dist`, on 127.0.0.1, with the stack's
  * endpoints and PGlite under the service's `.data` folder — and waits until every one is ready.
  */
@@ -74,7 +84,7 @@ export async function servicesUp(paths: StackPaths, log: (line: string) => void)
           command: process.execPath,
           args: [main],
           cwd: join(root, 'services', name),
-          env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+          env: { ...env, ...ownClient(paths, name), HOST: '127.0.0.1', PORT: String(port) },
         },
         logFile(paths, name),
       );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** A configuration problem found at boot; its message names every offending variable. */
@@ -116,6 +117,89 @@ export function serviceEnv(service: string, defaultPort: number) {
       .optional(),
     /** Readiness turns down when events wait in the outbox and none was published for this long. */
     OUTBOX_STALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    ...httpSecurityEnv(service),
+  };
+}
+
+/** The local stack's identity provider (Keycloak's realm `switchboard`). */
+export const LOCAL_OIDC_ISSUER = 'http://127.0.0.1:8180/realms/switchboard';
+
+const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+
+/**
+ * The variables of an API's security: the OpenID Connect provider whose access tokens it accepts
+ * (the local stack's Keycloak by default), the audience it answers to, what stays open, the rate
+ * limits per client and route class, and the HTTP server's timeouts.
+ */
+export function httpSecurityEnv(service: string) {
+  return {
+    OIDC_ISSUER_URL: url('OIDC_ISSUER_URL').default(LOCAL_OIDC_ISSUER),
+    /** Where the provider's discovery document is read (default: under the issuer; another URL where the issuer's own is not reachable from here). */
+    OIDC_DISCOVERY_URL: url('OIDC_DISCOVERY_URL').optional(),
+    /** Where clients get tokens, as the OpenAPI document tells them (default: Keycloak's, under the issuer). */
+    OIDC_TOKEN_URL: url('OIDC_TOKEN_URL').optional(),
+    /** The `aud` its tokens must carry. */
+    OIDC_AUDIENCE: z.string().trim().min(1).default(service),
+    /** Clock skew allowed between the provider and this service on a token's `exp` and `nbf`. */
+    OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+    /** The least time between two fetches of the provider's keys (a token with an unknown key fetches). */
+    OIDC_JWKS_COOLDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+    /** `open`: anyone may scrape `/metrics`; `token`: a bearer token with switchboard.metrics:read. */
+    METRICS_ACCESS: z.enum(['open', 'token']).default('open'),
+    /** `open`: `/docs` serves the OpenAPI document; `off`: it is not served. */
+    DOCS_ACCESS: z.enum(['open', 'off']).default('open'),
+    RATE_LIMIT_READ_PER_MINUTE: perMinute(1200),
+    RATE_LIMIT_WRITE_PER_MINUTE: perMinute(600),
+    RATE_LIMIT_BULK_PER_MINUTE: perMinute(60),
+    /** A request must arrive whole within this time (a 10 MB CSV on a slow link included). */
+    HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+    HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
+  };
+}
+
+/** Requests per minute one client may send of each route class. */
+export interface RateLimits {
+  readonly read: number;
+  readonly write: number;
+  readonly bulk: number;
+}
+
+/** How an API authenticates and limits its callers (see `httpSecurityEnv`). */
+export interface HttpSecurityConfig {
+  readonly issuer: string;
+  readonly discoveryUrl: string;
+  readonly tokenUrl: string;
+  readonly audience: string;
+  readonly clockToleranceSeconds: number;
+  readonly jwksCooldownMs: number;
+  readonly metricsAccess: 'open' | 'token';
+  readonly docsAccess: 'open' | 'off';
+  readonly rateLimits: RateLimits;
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+}
+
+/** Maps the parsed `httpSecurityEnv` variables to an API's security configuration. */
+export function httpSecurityConfigOf(
+  vars: z.output<z.ZodObject<ReturnType<typeof httpSecurityEnv>>>,
+): HttpSecurityConfig {
+  const issuer = vars.OIDC_ISSUER_URL.replace(/\/+$/, '');
+  return {
+    issuer,
+    discoveryUrl: vars.OIDC_DISCOVERY_URL ?? `${issuer}/.well-known/openid-configuration`,
+    tokenUrl: vars.OIDC_TOKEN_URL ?? `${issuer}/protocol/openid-connect/token`,
+    audience: vars.OIDC_AUDIENCE,
+    clockToleranceSeconds: vars.OIDC_CLOCK_TOLERANCE_SECONDS,
+    jwksCooldownMs: vars.OIDC_JWKS_COOLDOWN_SECONDS * 1000,
+    metricsAccess: vars.METRICS_ACCESS,
+    docsAccess: vars.DOCS_ACCESS,
+    rateLimits: {
+      read: vars.RATE_LIMIT_READ_PER_MINUTE,
+      write: vars.RATE_LIMIT_WRITE_PER_MINUTE,
+      bulk: vars.RATE_LIMIT_BULK_PER_MINUTE,
+    },
+    requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
   };
 }
 
@@ -133,6 +217,7 @@ export interface ServiceConfig {
   /** Set by PUBLIC_URL; unset, the service's links use the address it listens on. */
   readonly publicUrl: string | undefined;
   readonly outboxStallMs: number;
+  readonly security: HttpSecurityConfig;
 }
 
 /** Maps the parsed `serviceEnv` variables to the common part of a service's configuration. */
@@ -152,5 +237,39 @@ export function serviceConfigOf(
     topicPrefix: vars.TOPIC_PREFIX,
     publicUrl: vars.PUBLIC_URL?.replace(/\/+$/, ''),
     outboxStallMs: vars.OUTBOX_STALL_SECONDS * 1000,
+    security: httpSecurityConfigOf(vars),
   };
 }
+
+/**
+ * A secret given either in the variable `name` or in a file named by `<name>_FILE` (a mounted
+ * secret; the local stack generates such files). Neither in the repo nor in any message: a problem
+ * names the variable and the file, never the value.
+ */
+export function secretFromEnv(
+  name: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  const direct = env[name]?.trim();
+  const file = env[`${name}_FILE`]?.trim();
+  if (direct && file)
+    throw new ConfigError(`invalid configuration:\n  ${name}: set ${name} or ${name}_FILE, not both`);
+  if (direct) return direct;
+  if (!file) return undefined;
+  let value: string;
+  try {
+    value = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(
+      `invalid configuration:\n  ${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  if (value === '') throw new ConfigError(`invalid configuration:\n  ${name}_FILE: ${file} is empty`);
+  return value;
+}
+
+export {
+  ClientCredentials,
+  clientCredentialsFromEnv,
+  type ClientCredentialsOptions,
+} from './client-credentials.ts';

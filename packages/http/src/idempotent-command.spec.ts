@@ -68,6 +68,14 @@ describe('an idempotent POST', () => {
       logger: false,
       errorStatus: {},
       openApi: { title: 'things', description: 'things' },
+      // Only the idempotency is under test here: the route is open, no guard is installed.
+      security: {
+        tokenUrl: 'http://127.0.0.1:1/token',
+        rateLimits: { read: 10, write: 10, bulk: 10 },
+        scopeOfPath: () => null,
+        serve: true,
+      },
+      timeouts: { requestMs: 10_000, headersMs: 5_000 },
     });
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();

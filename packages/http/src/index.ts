@@ -15,7 +15,10 @@ export {
   ApiZodBody,
   ApiZodQuery,
   ApiZodResponse,
+  type OpenApiSecurity,
   openApiSchema,
+  RouteWithoutScopeError,
+  secureDocument,
   setupOpenApi,
 } from './openapi.ts';
 export { pageQuerySchema } from './pagination.ts';
@@ -27,3 +30,26 @@ export {
 } from './problem.filter.ts';
 export { createServiceApp, type ServiceAppOptions } from './service-app.ts';
 export { parseRequest, RequestHeader, ZodPipe } from './validation.ts';
+export {
+  type AuthenticatedRequest,
+  CurrentCaller,
+  OAUTH2_SCHEME,
+  RequireScope,
+  type RouteClass,
+  routeClassOf,
+} from './security/access.ts';
+export { HttpSecurityModule } from './security/security.module.ts';
+export {
+  SECURITY_OPTIONS,
+  type SecurityOptions,
+  securityOptionsOf,
+  type WriteRecord,
+} from './security/security-options.ts';
+export {
+  AuthenticationProblem,
+  HttpProblem,
+  IdentityProviderUnavailable,
+  InsufficientScopeProblem,
+  RateLimitedProblem,
+} from './security/security-errors.ts';
+export { type Caller, TokenVerifier, type TokenVerifierOptions } from './security/token-verifier.ts';

@@ -4,9 +4,12 @@ import {
   ApiQuery,
   ApiResponse,
   DocumentBuilder,
+  type OpenAPIObject,
   type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
+import { type RateLimits } from '@switchboard/config';
+import { SCOPES, type ScopeName } from '@switchboard/contracts';
 
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problem.filter.ts';
@@ -69,16 +72,99 @@ export function ApiProblems(...statuses: { status: number; description: string }
   );
 }
 
-/** Serves the OpenAPI document at `/docs/openapi.json` and a browsable page at `/docs`. */
+/** What the OpenAPI document says of an API's security. */
+export interface OpenApiSecurity {
+  /** Where clients get tokens (the client-credentials flow). */
+  readonly tokenUrl: string;
+  readonly rateLimits: RateLimits;
+  /** As the access guard sees it: `null` open, a scope, or undefined (the route must declare one). */
+  readonly scopeOfPath: (path: string) => ScopeName | null | undefined;
+  /** Serve `/docs`, or only check the document. */
+  readonly serve: boolean;
+}
+
+/** A route that declares no scope: refused at start, so none is ever left open by mistake. */
+export class RouteWithoutScopeError extends Error {
+  override readonly name = 'RouteWithoutScopeError';
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']> & {
+  'x-rate-limit'?: { class: string; requestsPerMinute: number };
+};
+
+/**
+ * Completes the document's security: each operation's scope (declared with RequireScope or given
+ * by its path), the OAuth 2.0 scheme with every scope used and what it allows, and each
+ * operation's rate limit. Fails naming every route that has no scope and is not open.
+ */
+export function secureDocument(document: OpenAPIObject, security: Omit<OpenApiSecurity, 'serve'>): void {
+  const used = new Set<ScopeName>();
+  const unscoped: string[] = [];
+  for (const [path, item] of Object.entries(document.paths)) {
+    // The document writes path parameters as {id}; the guard sees concrete paths, and open ones have none.
+    const bySpec = security.scopeOfPath(path);
+    for (const method of METHODS) {
+      const operation: Operation | undefined = item[method];
+      if (!operation) continue;
+      if (bySpec === null) {
+        operation.security = [];
+        continue;
+      }
+      if (bySpec !== undefined) operation.security = [{ oauth2: [bySpec] }];
+      const scopes = (operation.security ?? []).flatMap((requirement) => requirement.oauth2 ?? []);
+      if (scopes.length === 0) {
+        unscoped.push(`${method.toUpperCase()} ${path}`);
+        continue;
+      }
+      for (const scope of scopes) used.add(scope as ScopeName);
+      const declared = (operation as { 'x-route-class'?: string })['x-route-class'];
+      const routeClass =
+        declared === 'bulk' ? 'bulk' : method === 'get' || method === 'head' ? 'read' : 'write';
+      operation['x-rate-limit'] = { class: routeClass, requestsPerMinute: security.rateLimits[routeClass] };
+    }
+  }
+  if (unscoped.length > 0)
+    throw new RouteWithoutScopeError(
+      `these routes declare no scope (add @RequireScope): ${unscoped.join(', ')}`,
+    );
+  document.components = {
+    ...document.components,
+    securitySchemes: {
+      oauth2: {
+        type: 'oauth2',
+        description:
+          'OAuth 2.0 bearer tokens (JWT) from the identity provider; each operation names the scope it needs. ' +
+          `Requests are limited per client and route class (x-rate-limit): read ${security.rateLimits.read}, ` +
+          `write ${security.rateLimits.write}, bulk ${security.rateLimits.bulk} per minute; beyond, 429 with Retry-After.`,
+        flows: {
+          clientCredentials: {
+            tokenUrl: security.tokenUrl,
+            scopes: Object.fromEntries([...used].sort().map((scope) => [scope, SCOPES[scope].description])),
+          },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Serves the OpenAPI document at `/docs/openapi.json` and a browsable page at `/docs` (unless
+ * configured off); the document is built and checked either way.
+ */
 export function setupOpenApi(
   app: INestApplication,
   info: { title: string; description: string; version?: string },
-): void {
+  security: OpenApiSecurity,
+): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle(info.title)
     .setDescription(info.description)
     .setVersion(info.version ?? '1')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  secureDocument(document, security);
+  if (security.serve) SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return document;
 }

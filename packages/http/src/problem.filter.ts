@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '@switchboard/domain';
+import { HttpProblem } from './security/security-errors.ts';
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -34,7 +35,7 @@ export type UnexpectedErrorListener = (error: unknown, request: { method: string
 
 /**
  * Answers every error as `application/problem+json`: domain errors with the status their code
- * maps to, NestJS's HTTP exceptions (unknown route, body too large, malformed JSON) with theirs,
+ * maps to, refusals of the boundary (401, 403, 429) with their status and headers, NestJS's HTTP exceptions (unknown route, body too large, malformed JSON) with theirs,
  * anything else as a 500 that reveals nothing of its cause.
  */
 @Catch()
@@ -50,6 +51,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = this.problemOf(exception, request);
     if (response.headersSent) return;
+    if (exception instanceof HttpProblem) response.set(exception.headers);
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
@@ -62,6 +64,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         type: `/problems/${kebab(exception.code)}`,
         title: titleOf(status),
         status,
+        detail: exception.message,
+        instance,
+        code: exception.code,
+      };
+    }
+    if (exception instanceof HttpProblem) {
+      if (exception.status >= 500) this.onUnexpected(exception, { method: request.method, path: instance });
+      return {
+        type: `/problems/${kebab(exception.code)}`,
+        title: titleOf(exception.status),
+        status: exception.status,
         detail: exception.message,
         instance,
         code: exception.code,

@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { COMMON_ERROR_STATUS } from './errors.ts';
-import { setupOpenApi } from './openapi.ts';
+import { type OpenApiSecurity, setupOpenApi } from './openapi.ts';
 import { ProblemDetailsFilter, type UnexpectedErrorListener } from './problem.filter.ts';
 
 export interface ServiceAppOptions {
@@ -12,11 +12,16 @@ export interface ServiceAppOptions {
   /** Reports failures that were not the client's fault (logged once, where handled). */
   readonly onUnexpected?: UnexpectedErrorListener;
   readonly openApi: { readonly title: string; readonly description: string; readonly version?: string };
+  /** What the OpenAPI document says of security (the guards come with HttpSecurityModule). */
+  readonly security: OpenApiSecurity;
+  /** Node's HTTP server timeouts: a request must arrive whole, and its headers sooner. */
+  readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
 }
 
 /**
  * A service's HTTP application with the conventions every service shares: problem+json errors,
- * the OpenAPI document and `/docs`, JSON bodies up to 1 MB, CSV up to 10 MB.
+ * the OpenAPI document (every route with its scope) and `/docs`, JSON bodies up to 1 MB, CSV up to
+ * 10 MB, and request and header timeouts, so a slow client cannot hold a connection for ever.
  * The caller listens, and closes it on shutdown (see `runService`).
  */
 export async function createServiceApp(
@@ -30,6 +35,9 @@ export async function createServiceApp(
   app.useGlobalFilters(
     new ProblemDetailsFilter({ ...COMMON_ERROR_STATUS, ...options.errorStatus }, options.onUnexpected),
   );
-  setupOpenApi(app, options.openApi);
+  setupOpenApi(app, options.openApi, options.security);
+  const server = app.getHttpServer();
+  server.requestTimeout = options.timeouts.requestMs;
+  server.headersTimeout = Math.min(options.timeouts.headersMs, options.timeouts.requestMs);
   return app;
 }

@@ -6,6 +6,7 @@ import {
   ApiZodQuery,
   ApiZodResponse,
   pageQuerySchema,
+  RequireScope,
   ZodPipe,
 } from '@switchboard/http';
 import { decodeCursor, type Page, pageOf } from '@switchboard/domain';
@@ -53,6 +54,7 @@ export class OutboxController {
   constructor(private readonly deadLetters: OutboxDeadLetters) {}
 
   @Get('dead-letters')
+  @RequireScope('switchboard.outbox:read')
   @ApiOperation({ summary: 'Events the broker refused for good, parked by the outbox relay, oldest first' })
   @ApiZodQuery(pageQuerySchema)
   @ApiZodResponse(200, deadLetterPageSchema, 'a page of dead letters; pass nextCursor as cursor for the next')
@@ -71,6 +73,7 @@ export class OutboxController {
   }
 
   @Post('dead-letters/replay')
+  @RequireScope('switchboard.outbox:replay')
   @HttpCode(200)
   @ApiOperation({
     summary:

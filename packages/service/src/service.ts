@@ -3,7 +3,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceConfig } from '@switchboard/config';
 import type { ServiceName, TopicName } from '@switchboard/contracts';
 import { migrate, openDatabase, type OpenDatabase } from '@switchboard/database';
-import { createServiceApp, IDEMPOTENT_COMMANDS_SQL } from '@switchboard/http';
+import {
+  createServiceApp,
+  HttpSecurityModule,
+  IDEMPOTENT_COMMANDS_SQL,
+  type SecurityOptions,
+  securityOptionsOf,
+} from '@switchboard/http';
 import {
   type EventHandlerClass,
   HEADERS,
@@ -95,6 +101,7 @@ class ServiceModule {
     metrics: Metrics,
     retry: Partial<RetryPolicy> | undefined,
     publicUrl: PublicUrl,
+    security: SecurityOptions,
   ): DynamicModule {
     const core = ServiceCoreModule.forRoot(config, database, logger, publicUrl);
     return {
@@ -102,6 +109,7 @@ class ServiceModule {
       controllers: [OutboxController],
       imports: [
         core,
+        HttpSecurityModule.forRoot(security),
         MessagingModule.forRoot({
           service: definition.name,
           brokers: config.kafkaBrokers,
@@ -210,8 +218,12 @@ export async function startService(
       );
     const metrics = new Metrics({ service: definition.name });
     const publicUrl = new PublicUrl(config.publicUrl);
+    // Who changed what: each answered write with the caller's client id (never its token).
+    const security = securityOptionsOf(config.security, (write) =>
+      logger.info({ event: `${definition.name}.http.write`, ...write }, `${definition.name}.http.write`),
+    );
     const app = await createServiceApp(
-      ServiceModule.create(definition, config, database, logger, metrics, options.retry, publicUrl),
+      ServiceModule.create(definition, config, database, logger, metrics, options.retry, publicUrl, security),
       {
         logger: options.nestLogs === false ? false : new NestPinoLogger(logger),
         errorStatus: definition.errorStatus,
@@ -226,6 +238,16 @@ export async function startService(
             `${definition.name}.http.failed`,
           ),
         openApi: { title: definition.title, description: definition.description },
+        security: {
+          tokenUrl: config.security.tokenUrl,
+          rateLimits: config.security.rateLimits,
+          scopeOfPath: security.scopeOfPath,
+          serve: config.security.docsAccess === 'open',
+        },
+        timeouts: {
+          requestMs: config.security.requestTimeoutMs,
+          headersMs: config.security.headersTimeoutMs,
+        },
       },
     );
     await app.listen(config.port, config.host);

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaContainer } from '@testcontainers/kafka';
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
 import type { StackEndpoints } from '@switchboard/stack';
+import type { TestIdentity } from './tokens.ts';
 
 /** True when testcontainers can reach a Docker (or compatible) engine. */
 export async function containersAvailable(): Promise<boolean> {
@@ -19,10 +22,24 @@ export async function containersAvailable(): Promise<boolean> {
 /** The script that creates the service databases, as docker compose runs it. */
 const POSTGRES_INIT = join(import.meta.dirname, '..', '..', '..', 'infra', 'postgres', 'init.sql');
 
+/** The realm the local stack applies; Keycloak's image imports it, secrets from the environment. */
+const REALM = join(import.meta.dirname, '..', '..', '..', 'infra', 'identity', 'switchboard-realm.json');
+
+/** A fresh secret for every client of the realm, by client id. */
+function realmSecrets(): Record<string, string> {
+  const realm = JSON.parse(readFileSync(REALM, 'utf8')) as { clients: { clientId: string }[] };
+  return Object.fromEntries(realm.clients.map((c) => [c.clientId, randomBytes(24).toString('base64url')]));
+}
+
+/** The variable the realm's placeholder names for a client's secret (`web-shop` → SWITCHBOARD_SECRET_WEB_SHOP). */
+const secretVariable = (clientId: string): string =>
+  `SWITCHBOARD_SECRET_${clientId.toUpperCase().replaceAll('-', '_')}`;
+
 /** The same servers as the local stack, from their official images, on random host ports. */
 export async function startContainers(
   say: (line: string) => void,
-): Promise<{ endpoints: StackEndpoints; stop: () => Promise<void> }> {
+): Promise<{ endpoints: StackEndpoints; identity: TestIdentity; stop: () => Promise<void> }> {
+  const secrets = realmSecrets();
   const started: StartedTestContainer[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(started.map((c) => c.stop()));
@@ -49,11 +66,24 @@ export async function startContainers(
         // The image starts a server for its init scripts, stops it and starts the real one.
         .withWaitStrategy(Wait.forLogMessage('database system is ready to accept connections', 2))
         .start(),
+      new GenericContainer('quay.io/keycloak/keycloak:26.4.0')
+        .withEnvironment(
+          Object.fromEntries(Object.entries(secrets).map(([id, secret]) => [secretVariable(id), secret])),
+        )
+        .withCopyFilesToContainer([
+          { source: REALM, target: '/opt/keycloak/data/import/switchboard-realm.json' },
+        ])
+        .withCommand(['start-dev', '--import-realm'])
+        .withExposedPorts(8080)
+        .withWaitStrategy(Wait.forHttp('/realms/switchboard/.well-known/openid-configuration', 8080))
+        .withStartupTimeout(180_000)
+        .start(),
     ]);
     for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [kafka, registry, jaeger, mail, postgres] = started as [
+    const [kafka, registry, jaeger, mail, postgres, keycloak] = started as [
+      StartedTestContainer,
       StartedTestContainer,
       StartedTestContainer,
       StartedTestContainer,
@@ -70,6 +100,12 @@ export async function startContainers(
       smtpUrl: `smtp://${mail.getHost()}:${mail.getMappedPort(1025)}`,
       mailApiUrl: url(mail, 1080),
       postgresUrl: `postgres://switchboard:switchboard@${postgres.getHost()}:${postgres.getMappedPort(5432)}/postgres`,
+      oidcIssuerUrl: `${url(keycloak, 8080)}/realms/switchboard`,
+    };
+    const identity: TestIdentity = {
+      tokenUrl: `${endpoints.oidcIssuerUrl}/protocol/openid-connect/token`,
+      clientId: 'switchboard-tests',
+      secrets,
     };
     // As on the local stack: every subject must stay BACKWARD-compatible.
     const response = await fetch(`${endpoints.schemaRegistryUrl}/config`, {
@@ -81,7 +117,7 @@ export async function startContainers(
     say(
       `containers ready: Kafka ${endpoints.kafkaBrokers.join(',')}, registry ${endpoints.schemaRegistryUrl}`,
     );
-    return { endpoints, stop };
+    return { endpoints, identity, stop };
   } catch (error) {
     await stop();
     throw error;

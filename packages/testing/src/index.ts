@@ -9,7 +9,9 @@ export {
   createTestTopics,
   startTestService,
   testMeta,
+  type TestRequestInit,
   type TestService,
   type TestServiceOptions,
   type TestTopics,
 } from './services.ts';
+export { accessToken, freshAccessToken, testClient, type TestIdentity } from './tokens.ts';

@@ -2,10 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceConfig } from '@switchboard/config';
+import {
+  type HttpSecurityConfig,
+  httpSecurityConfigOf,
+  httpSecurityEnv,
+  parseEnv,
+  type ServiceConfig,
+} from '@switchboard/config';
 import {
   type EventMeta,
   type EventOf,
+  scopesOf,
   type ServiceName,
   type TopicName,
   TOPICS,
@@ -20,7 +27,9 @@ import {
 import { type RunningService, type ServiceDefinition, startService } from '@switchboard/service';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
+import { z } from 'zod';
 import { stackEndpoints } from './provided.ts';
+import { accessToken } from './tokens.ts';
 import { waitFor } from './wait-for.ts';
 
 // kafkajs is CommonJS and Node's ESM loader cannot see this export by name.
@@ -173,6 +182,17 @@ export interface TestServiceOptions {
   readonly databaseUrl?: string;
   /** Overrides of the service's configuration (its own settings). */
   readonly config?: Record<string, unknown>;
+  /** Overrides of its API security (rate limits, key-fetch cooldown, …); the stack's provider by default. */
+  readonly security?: Partial<HttpSecurityConfig>;
+}
+
+/** A request of a test: JSON body when given; a bearer token with every scope of the service unless `token` says otherwise. */
+export interface TestRequestInit {
+  readonly method?: string;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  /** The bearer token to send, or null to send none. */
+  readonly token?: string | null;
 }
 
 /** A service started in this process on a free port, on the test's topics and its own database. */
@@ -181,11 +201,8 @@ export interface TestService {
   readonly running: RunningService;
   /** What it logged so far (pino's JSON lines, parsed); printed too when TEST_LOG_LEVEL is set. */
   readonly logs: readonly Record<string, unknown>[];
-  /** `fetch` relative to the service's URL, with a JSON body when given. */
-  request(
-    path: string,
-    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<Response>;
+  /** `fetch` relative to the service's URL, with a JSON body when given, as a caller with every scope of it. */
+  request(path: string, init?: TestRequestInit): Promise<Response>;
   /** Stops it and removes its data folder. */
   stop(): Promise<void>;
 }
@@ -194,8 +211,14 @@ export async function startTestService(
   definition: ServiceDefinition,
   options: TestServiceOptions,
 ): Promise<TestService> {
-  const { kafkaBrokers, schemaRegistryUrl } = stackEndpoints();
+  const { kafkaBrokers, schemaRegistryUrl, oidcIssuerUrl } = stackEndpoints();
   const dataDir = await mkdtemp(join(tmpdir(), `${definition.name}-`));
+  const security: HttpSecurityConfig = {
+    ...httpSecurityConfigOf(
+      parseEnv(z.object(httpSecurityEnv(definition.name)), { OIDC_ISSUER_URL: oidcIssuerUrl }),
+    ),
+    ...options.security,
+  };
   const config: ServiceConfig = {
     service: definition.name,
     host: '127.0.0.1',
@@ -208,6 +231,7 @@ export async function startTestService(
     topicPrefix: options.topics.prefix,
     publicUrl: undefined,
     outboxStallMs: 60_000,
+    security,
     ...options.config,
   };
   const logs: Record<string, unknown>[] = [];
@@ -227,15 +251,18 @@ export async function startTestService(
     url: running.url,
     running,
     logs,
-    request: (path, init = {}) =>
-      fetch(`${running.url}${path}`, {
+    request: async (path, init = {}) => {
+      const token = init.token === undefined ? await accessToken(scopesOf(definition.name)) : init.token;
+      return fetch(`${running.url}${path}`, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
         headers: {
           ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(token === null ? {} : { Authorization: `Bearer ${token}` }),
           ...init.headers,
         },
         ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-      }),
+      });
+    },
     async stop() {
       await running.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -245,5 +272,12 @@ export async function startTestService(
 
 /** The `meta` of an event a test publishes as `producer` would. */
 export function testMeta(producer: ServiceName, correlationId: string = randomUUID()): EventMeta {
-  return { eventId: randomUUID(), occurredAt: Date.now(), producer, correlationId, causationId: null };
+  return {
+    eventId: randomUUID(),
+    occurredAt: Date.now(),
+    producer,
+    correlationId,
+    causationId: null,
+    actor: null,
+  };
 }

@@ -4,3 +4,6 @@
  * value is provided and injected untyped, under this key.
  */
 export const STACK_KEY = 'switchboard.stack';
+
+/** The key under which it provides the test client of the identity provider (see tokens.ts). */
+export const IDENTITY_KEY = 'switchboard.identity';

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EventOf } from '@switchboard/contracts';
 import {
+  accessToken,
   createTestDatabase,
   describeOnEachDatabase,
   createTestTopics,
@@ -300,7 +301,9 @@ describeOnEachDatabase('billing on %s', 'billing', (database) => {
     });
 
     // The event points to the PDF: billing serves it there, with the SHA-256 the event gives.
-    const pdf = await fetch(event?.document?.url ?? '');
+    const pdf = await fetch(event?.document?.url ?? '', {
+      headers: { Authorization: `Bearer ${await accessToken(['billing.invoices:read'])}` },
+    });
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     const bytes = Buffer.from(await pdf.arrayBuffer());
     const sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  accessToken,
   createTestTopics,
   startTestService,
   testMeta,
@@ -201,10 +202,13 @@ describe('conference-bridge', () => {
       `${callId},${reservation?.accessCode},${t(0)},${t(10)},a,+4930222,yes,${t(0)},${t(10)},60`,
       `${callId},${reservation?.accessCode},${t(0)},${t(10)},b,,no,${t(1)},${t(9)},60`,
     ].join('\n');
-    const upload = () =>
+    const upload = async () =>
       fetch(`${service.url}/v1/calls/cdr`, {
         method: 'POST',
-        headers: { 'Content-Type': 'text/csv' },
+        headers: {
+          'Content-Type': 'text/csv',
+          Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
+        },
         body: csv,
       });
     const first = await upload();
@@ -214,7 +218,10 @@ describe('conference-bridge', () => {
     expect((await upload()).status).toBe(200);
     const bad = await fetch(`${service.url}/v1/calls/cdr`, {
       method: 'POST',
-      headers: { 'Content-Type': 'text/csv' },
+      headers: {
+        'Content-Type': 'text/csv',
+        Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
+      },
       body: 'call_id,access_code\nx,1',
     });
     expect(bad.status).toBe(422);

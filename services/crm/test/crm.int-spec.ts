@@ -9,6 +9,7 @@ import {
   type TestService,
   type TestTopics,
   waitFor,
+  testClient,
 } from '@switchboard/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { crm } from '../src/crm.definition.ts';
@@ -278,7 +279,17 @@ describeOnEachDatabase('crm on %s', 'crm', (database) => {
     const { stdout } = await run(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
       ['--conditions=@switchboard/source', join(ROOT, 'packages/messaging/src/cli/dlq.ts'), ...args],
-      { cwd: ROOT, env: { ...process.env, CRM_URL: service.url } },
+      {
+        cwd: ROOT,
+        // As an operator runs it, with a client of its own: here the tests'.
+        env: {
+          ...process.env,
+          CRM_URL: service.url,
+          OIDC_CLIENT_ID: testClient().clientId,
+          OIDC_CLIENT_SECRET: testClient().clientSecret,
+          OIDC_TOKEN_URL: testClient().tokenUrl,
+        },
+      },
     );
     return stdout;
   }

@@ -1,5 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { loadConfig as load } from './config.ts';
+
+/** mailing's configuration with its client secret given, as every deployment must. */
+const loadConfig = (env: NodeJS.ProcessEnv) => load({ OIDC_CLIENT_SECRET: 'a-secret', ...env });
 
 describe('loadConfig', () => {
   it('points at the local stack by default and spools letters under DATA_DIR', () => {
@@ -25,6 +31,21 @@ describe('loadConfig', () => {
   it('takes a printer and a spool folder of its own', () => {
     const config = loadConfig({ PRINTER_URL: 'ipp://printer.example/ipp/print', PRINT_SPOOL_DIR: '/spool' });
     expect(config).toMatchObject({ printerUrl: 'ipp://printer.example/ipp/print', printSpoolDir: '/spool' });
+  });
+
+  it('needs its own client secret, from the variable or a file, and never says it', () => {
+    expect(() => load({})).toThrow(/OIDC_CLIENT_SECRET: required \(or OIDC_CLIENT_SECRET_FILE\)/);
+    const file = join(mkdtempSync(join(tmpdir(), 'mailing-')), 'secret');
+    writeFileSync(file, 's3cr3t-from-a-file\n');
+    expect(load({ OIDC_CLIENT_SECRET_FILE: file }).client).toMatchObject({
+      clientId: 'mailing',
+      clientSecret: 's3cr3t-from-a-file',
+      tokenUrl: 'http://127.0.0.1:8180/realms/switchboard/protocol/openid-connect/token',
+    });
+    expect(() => load({ OIDC_CLIENT_SECRET_FILE: `${file}.missing` })).toThrow(
+      /OIDC_CLIENT_SECRET_FILE: cannot read .*\.missing \(ENOENT\)/,
+    );
+    expect(() => load({ OIDC_CLIENT_SECRET: 'x', OIDC_CLIENT_SECRET_FILE: file })).toThrow(/not both/);
   });
 
   it('fails naming each bad variable', () => {

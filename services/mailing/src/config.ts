@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import {
+  type ClientCredentialsOptions,
+  ConfigError,
   DEFAULT_PORTS,
   parseEnv,
+  clientCredentialsFromEnv,
   type ServiceConfig,
   serviceConfigOf,
   serviceEnv,
@@ -31,6 +34,8 @@ const schema = z.object({
   CAMPAIGN_PACE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** Billing's API: invoice PDFs are fetched from it, and from nowhere else. */
   BILLING_URL: url('BILLING_URL', ['http:', 'https:']).default(`http://127.0.0.1:${DEFAULT_PORTS.billing}`),
+  /** The OAuth 2.0 client mailing fetches invoice PDFs as (its secret: OIDC_CLIENT_SECRET or _FILE). */
+  OIDC_CLIENT_ID: z.string().trim().min(1).default('mailing'),
   /** Longest wait between two attempts to send a message the SMTP server refused or missed. */
   MAIL_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(10).max(3_600_000).default(300_000),
 });
@@ -43,13 +48,21 @@ export interface MailingConfig extends ServiceConfig {
   readonly campaignPaceMs: number;
   readonly mailRetryMaxDelayMs: number;
   readonly billingUrl: string;
+  /** Its own client credentials, for billing's API. */
+  readonly client: ClientCredentialsOptions;
 }
 
 /** Reads the service's configuration once at boot; fails naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): MailingConfig {
   const vars = parseEnv(schema, env);
+  const common = serviceConfigOf('mailing', vars);
+  const client = clientCredentialsFromEnv('mailing', { ...env, OIDC_TOKEN_URL: common.security.tokenUrl });
+  if (!client)
+    throw new ConfigError(
+      'invalid configuration:\n  OIDC_CLIENT_SECRET: required (or OIDC_CLIENT_SECRET_FILE): mailing fetches invoice PDFs from billing as its own OAuth 2.0 client',
+    );
   return {
-    ...serviceConfigOf('mailing', vars),
+    ...common,
     smtpUrl: vars.SMTP_URL,
     mailFrom: vars.MAIL_FROM,
     printerUrl: vars.PRINTER_URL,
@@ -57,5 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MailingConfig 
     campaignPaceMs: vars.CAMPAIGN_PACE_MS,
     mailRetryMaxDelayMs: vars.MAIL_RETRY_MAX_DELAY_MS,
     billingUrl: vars.BILLING_URL.replace(/\/+$/, ''),
+    client,
   };
 }

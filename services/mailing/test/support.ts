@@ -3,7 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createConnection, createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { CustomerSegment, EventOf } from '@switchboard/contracts';
-import { stackEndpoints, testMeta, type TestService, waitFor } from '@switchboard/testing';
+import { stackEndpoints, testClient, testMeta, type TestService, waitFor } from '@switchboard/testing';
 import { loadConfig } from '../src/config.ts';
 
 /** mailing's own settings for a test: the stack's SMTP server and the test's spool folder. */
@@ -11,7 +11,7 @@ export function mailingConfig(
   printSpoolDir: string,
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const defaults = loadConfig({});
+  const defaults = loadConfig({ OIDC_CLIENT_SECRET: 'not used: the tests set their own client' });
   return {
     smtpUrl: stackEndpoints().smtpUrl,
     mailFrom: defaults.mailFrom,
@@ -20,6 +20,7 @@ export function mailingConfig(
     campaignPaceMs: 0,
     mailRetryMaxDelayMs: 2_000,
     billingUrl: defaults.billingUrl,
+    client: testClient(),
     ...overrides,
   };
 }

@@ -128,8 +128,12 @@ describe('orders', () => {
       expectedParticipants: 12,
       recording: true,
       tollFree: false,
-      meta: { producer: 'orders', correlationId: order.id },
+      // Who asked: the client id of the caller's token, never the token.
+      meta: { producer: 'orders', correlationId: order.id, actor: 'switchboard-tests' },
     });
+    const audit = service.logs.find((line) => line.event === 'orders.http.write' && line.status === 202);
+    expect(audit).toMatchObject({ clientId: 'switchboard-tests', method: 'POST', route: '/v1/orders' });
+    expect(JSON.stringify(service.logs)).not.toMatch(/eyJ[\w-]+\.eyJ/);
   });
 
   it('answers 400 problem+json naming the bad fields and the missing header', async () => {

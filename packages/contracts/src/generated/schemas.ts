@@ -15,7 +15,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -59,6 +59,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -198,7 +207,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -242,6 +251,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -363,7 +381,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -407,6 +425,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -462,7 +489,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -506,6 +533,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -585,7 +621,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -629,6 +665,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -773,7 +818,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -817,6 +862,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -907,7 +961,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -951,6 +1005,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -1062,7 +1125,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -1106,6 +1169,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -1217,7 +1289,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -1261,6 +1333,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -1321,7 +1402,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -1365,6 +1446,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -1462,7 +1552,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -1506,6 +1596,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -1550,7 +1649,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -1594,6 +1693,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -1655,7 +1763,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -1699,6 +1807,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },
@@ -1769,7 +1886,7 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
           "type": "record",
           "name": "EventMeta",
           "namespace": "dev.switchboard.common",
-          "doc": "Carried by every event: who produced it, when, and which request and event it follows from.",
+          "doc": "Carried by every event: who produced it, when, which request and event it follows from, and which client asked.",
           "fields": [
             {
               "name": "eventId",
@@ -1813,6 +1930,15 @@ export const EVENT_SCHEMAS: Readonly<Record<EventSchemaId, object>> = {
               ],
               "default": null,
               "doc": "eventId of the event this one reacts to; null when a request caused it."
+            },
+            {
+              "name": "actor",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "doc": "The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. \"web-shop\"; null when no request did (a schedule, an event of an older producer)."
             }
           ]
         },

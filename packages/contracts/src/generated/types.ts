@@ -221,7 +221,7 @@ export interface DocumentRef {
   readonly mediaType: string;
 }
 
-/** Carried by every event: who produced it, when, and which request and event it follows from. */
+/** Carried by every event: who produced it, when, which request and event it follows from, and which client asked. */
 export interface EventMeta {
   /** Unique id of this event; consumers record it to ignore redeliveries. (UUID) */
   readonly eventId: string;
@@ -233,6 +233,8 @@ export interface EventMeta {
   readonly correlationId: string;
   /** eventId of the event this one reacts to; null when a request caused it. */
   readonly causationId: null | string;
+  /** The OAuth 2.0 client (its client id) whose request started the flow this event belongs to, e.g. "web-shop"; null when no request did (a schedule, an event of an older producer). */
+  readonly actor: null | string;
 }
 
 /** Billing closed a period and issued a customer's invoice. */

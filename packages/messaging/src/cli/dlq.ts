@@ -9,7 +9,13 @@
  * into its outbox. Both ask the running service's API, at `<SERVICE>_URL` (default: its port on
  * 127.0.0.1), since its database may be a PGlite folder only the service can open.
  */
-import { DEFAULT_PORTS, serviceUrlFromEnv, type ServiceWithPort } from '@switchboard/config';
+import {
+  ClientCredentials,
+  clientCredentialsFromEnv,
+  DEFAULT_PORTS,
+  serviceUrlFromEnv,
+  type ServiceWithPort,
+} from '@switchboard/config';
 import type { OutboxDeadLetter } from '../outbox-dead-letters.ts';
 import { silenceKafkajsTimerWarning } from '../warnings.ts';
 import { brokersFromEnv } from './env.ts';
@@ -30,10 +36,32 @@ function isService(name: string): name is ServiceWithPort {
   return Object.hasOwn(DEFAULT_PORTS, name);
 }
 
+/**
+ * The outbox API asks for a bearer token: the CLI gets one as the client the environment names
+ * (`OIDC_CLIENT_ID`, default `operator`, with `OIDC_CLIENT_SECRET` or `OIDC_CLIENT_SECRET_FILE`;
+ * `./switchboard dlq` points the latter at the local stack's operator secret).
+ */
+async function bearer(scope: 'switchboard.outbox:read' | 'switchboard.outbox:replay'): Promise<string> {
+  const options = clientCredentialsFromEnv('operator');
+  if (!options)
+    throw new Error(
+      'the outbox API needs a token: set OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE (and OIDC_CLIENT_ID, default operator)',
+    );
+  credentials ??= new ClientCredentials(options);
+  return `Bearer ${await credentials.token([scope])}`;
+}
+let credentials: ClientCredentials | undefined;
+
 async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const authorization = await bearer(
+    method === 'GET' ? 'switchboard.outbox:read' : 'switchboard.outbox:replay',
+  );
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers: {
+      Authorization: authorization,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(30_000),
   }).catch((error: unknown) => {

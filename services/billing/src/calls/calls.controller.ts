@@ -1,6 +1,13 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodQuery, ApiZodResponse, pageQuerySchema, ZodPipe } from '@switchboard/http';
+import {
+  ApiProblems,
+  ApiZodQuery,
+  ApiZodResponse,
+  pageQuerySchema,
+  RequireScope,
+  ZodPipe,
+} from '@switchboard/http';
 import { type Page } from '@switchboard/domain';
 import { CONFIG } from '@switchboard/service';
 import { z } from 'zod';
@@ -29,6 +36,7 @@ export class CallsController {
   ) {}
 
   @Get('unrated')
+  @RequireScope('billing.calls:read')
   @ApiOperation({
     summary:
       'Calls still unrated UNRATED_AFTER_MINUTES after they arrived, because billing knows no contract rates in effect when they started: for review',

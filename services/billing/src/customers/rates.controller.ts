@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import { ApiProblems, ApiZodResponse, RequireScope, ZodPipe } from '@switchboard/http';
 import { z } from 'zod';
 import { moneySchema } from '../invoices/dto/invoice.dto.ts';
 import { NoRatesError } from '../billing.errors.ts';
@@ -26,6 +26,7 @@ export class RatesController {
   constructor(private readonly customers: CustomersRepository) {}
 
   @Get(':id/rates')
+  @RequireScope('billing.rates:read')
   @ApiOperation({
     summary: "The customer's newest contract rates as billing sees them, and when they arrived",
   })

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodBody, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import { ApiProblems, ApiZodBody, ApiZodResponse, RequireScope, ZodPipe } from '@switchboard/http';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { PeriodCloseNotFoundError } from '../billing.errors.ts';
@@ -26,6 +26,7 @@ export class BillingPeriodsController {
   ) {}
 
   @Post(':period/close')
+  @RequireScope('billing.periods:close')
   @HttpCode(202)
   @ApiOperation({
     summary:
@@ -45,6 +46,7 @@ export class BillingPeriodsController {
   }
 
   @Get(':period/closes/:closeId')
+  @RequireScope('billing.periods:close')
   @ApiOperation({
     summary: 'A period close: RUNNING or COMPLETED, with the invoices issued and still to issue',
   })

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodQuery, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import { ApiProblems, ApiZodQuery, ApiZodResponse, RequireScope, ZodPipe } from '@switchboard/http';
 import { type Page } from '@switchboard/domain';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -25,6 +25,7 @@ export class InvoicesController {
   constructor(private readonly invoices: InvoicesRepository) {}
 
   @Get()
+  @RequireScope('billing.invoices:read')
   @ApiOperation({ summary: 'List invoices in the order they were opened, by customer, period and status' })
   @ApiZodQuery(listInvoicesQuerySchema)
   @ApiZodResponse(200, invoicePageSchema, 'a page of invoices; pass nextCursor as cursor for the next')
@@ -34,6 +35,7 @@ export class InvoicesController {
   }
 
   @Get(':id')
+  @RequireScope('billing.invoices:read')
   @ApiOperation({
     summary: 'One invoice with its charged calls and their lines (OPEN ones grow until the period closes)',
   })
@@ -46,6 +48,7 @@ export class InvoicesController {
   }
 
   @Get(':id/pdf')
+  @RequireScope('billing.invoices:read')
   @ApiOperation({
     summary:
       'The issued invoice as a PDF document, with its SHA-256 as ETag and Repr-Digest (what billing.invoice-issued says)',

@@ -1,6 +1,13 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodBody, ZodPipe } from '@switchboard/http';
+import {
+  ApiProblems,
+  ApiZodBody,
+  type Caller,
+  CurrentCaller,
+  RequireScope,
+  ZodPipe,
+} from '@switchboard/http';
 import { z } from 'zod';
 import { type CallEvent, callEventSchema } from './call-events.ts';
 import { CdrRejectedError } from './calls.errors.ts';
@@ -18,6 +25,7 @@ export class CallsController {
   constructor(private readonly record: RecordCallActivityUseCase) {}
 
   @Post(':callId/events')
+  @RequireScope('bridge.calls:write')
   @HttpCode(202)
   @ApiOperation({
     summary:
@@ -32,11 +40,13 @@ export class CallsController {
   event(
     @Param('callId', callIdParam) callId: string,
     @Body(new ZodPipe(callEventSchema)) event: CallEvent,
+    @CurrentCaller() caller: Caller,
   ): Promise<CallActivityResult> {
-    return this.record.execute(callId, [event]);
+    return this.record.execute(callId, [event], caller.clientId);
   }
 
   @Post('cdr')
+  @RequireScope('bridge.calls:write', { routeClass: 'bulk' })
   @HttpCode(200)
   @ApiOperation({
     summary: 'Import call-detail records (CSV, one row per participant connection) of a legacy bridge',
@@ -48,13 +58,17 @@ export class CallsController {
     schema: { type: 'string' },
   })
   @ApiProblems({ status: 422, description: 'no call could be imported; `problems` names lines and columns' })
-  async cdr(@Body() body: unknown): Promise<{ calls: CallActivityResult[]; problems: unknown[] }> {
+  async cdr(
+    @Body() body: unknown,
+    @CurrentCaller() caller: Caller,
+  ): Promise<{ calls: CallActivityResult[]; problems: unknown[] }> {
     const text = typeof body === 'string' ? body : '';
     const { calls, problems } = parseCdrCsv(text);
     if (calls.length === 0)
       throw new CdrRejectedError(problems.length > 0 ? problems : [{ line: 1, message: 'no rows' }]);
     const results: CallActivityResult[] = [];
-    for (const call of calls) results.push(await this.record.execute(call.callId, call.events));
+    for (const call of calls)
+      results.push(await this.record.execute(call.callId, call.events, caller.clientId));
     return { calls: results, problems: [...problems] };
   }
 }

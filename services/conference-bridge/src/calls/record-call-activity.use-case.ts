@@ -34,7 +34,12 @@ export class RecordCallActivityUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  async execute(callId: string, events: readonly CallEvent[]): Promise<CallActivityResult> {
+  /** `actor`: the client id of the caller that reported the activity, carried on the event. */
+  async execute(
+    callId: string,
+    events: readonly CallEvent[],
+    actor: string | null,
+  ): Promise<CallActivityResult> {
     const published = eventCallId(callId);
     return this.db.transaction(async (tx) => {
       const status = await this.calls.open(tx, callId);
@@ -55,7 +60,7 @@ export class RecordCallActivityUseCase {
       if (!reservation) throw new UnknownAccessCodeError();
       await this.calls.complete(tx, callId, reservation.id);
       await this.outbox.enqueue(tx, 'conference.call-completed.v1', published, {
-        meta: newMeta('conference-bridge', { correlationId: reservation.correlationId }),
+        meta: newMeta('conference-bridge', { correlationId: reservation.correlationId, actor }),
         callId: published,
         bridgeCallId: callId,
         customerId: reservation.customerId,

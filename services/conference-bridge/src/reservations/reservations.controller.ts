@@ -1,6 +1,14 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodQuery, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import {
+  ApiProblems,
+  ApiZodQuery,
+  ApiZodResponse,
+  type Caller,
+  CurrentCaller,
+  RequireScope,
+  ZodPipe,
+} from '@switchboard/http';
 import { type Page } from '@switchboard/domain';
 import { CONFIG } from '@switchboard/service';
 import { z } from 'zod';
@@ -26,6 +34,7 @@ export class ReservationsController {
   ) {}
 
   @Get('bridges/:id')
+  @RequireScope('bridge.reservations:read')
   @ApiOperation({ summary: 'A bridge: its dial-in number, ports and how busy it is' })
   @ApiZodResponse(200, bridgeSchema, 'the bridge')
   @ApiProblems({ status: 404, description: 'no such bridge' })
@@ -37,18 +46,23 @@ export class ReservationsController {
   }
 
   @Get('reservations')
+  @RequireScope('bridge.reservations:read')
   @ApiOperation({ summary: 'Reservations overlapping [from, to), by start time (released ones too)' })
   @ApiZodQuery(listReservationsQuerySchema)
   @ApiZodResponse(
     200,
     reservationPageSchema,
-    'a page of reservations; pass nextCursor as cursor for the next',
+    'a page of reservations; pass nextCursor as cursor for the next. Access codes only with bridge.access-codes:read',
   )
   @ApiProblems({ status: 400, description: 'invalid request; `errors` names each bad field' })
-  list(
+  async list(
     @Query(new ZodPipe(listReservationsQuerySchema)) query: ListReservationsQuery,
+    @CurrentCaller() caller: Caller,
   ): Promise<Page<Reservation>> {
     if (Date.parse(query.to) <= Date.parse(query.from)) throw new InvalidRangeError();
-    return this.reservations.list(query);
+    const page = await this.reservations.list(query);
+    // Access codes let anyone into a conference: a secret of its own scope, never in a list without it.
+    if (caller.scopes.has('bridge.access-codes:read')) return page;
+    return { ...page, items: page.items.map(({ accessCode: _secret, ...reservation }) => reservation) };
   }
 }

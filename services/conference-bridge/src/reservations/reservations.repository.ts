@@ -34,7 +34,8 @@ function toReservation(row: ReservationRow): Reservation {
   };
 }
 
-const cursorShape = z.tuple([z.string(), z.number().int()]);
+// The start time as ISO 8601, so a forged cursor is refused before it reaches SQL.
+const cursorShape = z.tuple([z.iso.datetime(), z.number().int()]);
 
 /** Advisory lock serializing capacity decisions, so two overlapping bookings never both fit. */
 const ALLOCATION_LOCK = 7_243_003;

@@ -10,6 +10,7 @@ const meta = (occurredAt: number) => ({
   producer: 'billing',
   correlationId: crypto.randomUUID(),
   causationId: null,
+  actor: null,
 });
 
 const charge = (period: string, callCount: number, toDate: number, occurredAt: number): CallCharged => ({

@@ -22,7 +22,12 @@ export class ChangeContractRatesUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  async execute(customerId: string, input: ChangeContractRates): Promise<ContractRates> {
+  /** `actor`: the client id of the caller, carried on the event. */
+  async execute(
+    customerId: string,
+    input: ChangeContractRates,
+    actor: string | null,
+  ): Promise<ContractRates> {
     return this.db.transaction(async (tx) => {
       // The row lock orders concurrent changes of one customer's rates into distinct versions.
       if (!(await this.customers.getForUpdate(tx, customerId))) throw new CustomerNotFoundError(customerId);
@@ -33,7 +38,7 @@ export class ChangeContractRatesUseCase {
       });
       const money = (amountMinor: number) => ({ amountMinor, currency: rates.currency });
       await this.outbox.enqueue(tx, 'crm.contract-rates-changed.v1', customerId, {
-        meta: newMeta('crm'),
+        meta: newMeta('crm', { actor }),
         customerId,
         contractId,
         version: rates.version,

@@ -1,6 +1,14 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodBody, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import {
+  ApiProblems,
+  ApiZodBody,
+  ApiZodResponse,
+  type Caller,
+  CurrentCaller,
+  RequireScope,
+  ZodPipe,
+} from '@switchboard/http';
 import { customerIdParam } from '../customers/customers.controller.ts';
 import { CustomerNotFoundError } from '../customers/customers.errors.ts';
 import { CustomersRepository } from '../customers/customers.repository.ts';
@@ -42,6 +50,7 @@ export class ContractController {
   ) {}
 
   @Put()
+  @RequireScope('crm.contracts:write')
   @ApiOperation({ summary: 'Set new contract rates (publishes crm.contract-rates-changed)' })
   @ApiZodBody(changeContractRatesSchema, 'amounts in minor units of the currency')
   @ApiZodResponse(200, contractRatesSchema, 'the new version of the rates')
@@ -52,11 +61,13 @@ export class ContractController {
   put(
     @Param('id', customerIdParam) id: string,
     @Body(new ZodPipe(changeContractRatesSchema)) body: ChangeContractRates,
+    @CurrentCaller() caller: Caller,
   ): Promise<ContractRates> {
-    return this.change.execute(id, body);
+    return this.change.execute(id, body, caller.clientId);
   }
 
   @Get()
+  @RequireScope('crm.contracts:read')
   @ApiOperation({ summary: 'The rates in effect now and every version before and after' })
   @ApiZodResponse(200, contractSchema, 'the contract')
   @ApiProblems({ status: 404, description: 'no such customer, or no rates yet' })

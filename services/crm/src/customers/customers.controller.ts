@@ -1,6 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodBody, ApiZodQuery, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import {
+  ApiProblems,
+  ApiZodBody,
+  ApiZodQuery,
+  ApiZodResponse,
+  type Caller,
+  CurrentCaller,
+  RequireScope,
+  ZodPipe,
+} from '@switchboard/http';
 import { type Page } from '@switchboard/domain';
 import { z } from 'zod';
 import { BillingSummaryRepository } from '../billing-summary/billing-summary.repository.ts';
@@ -40,16 +49,21 @@ export class CustomersController {
   ) {}
 
   @Post()
+  @RequireScope('crm.customers:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Register a customer (publishes crm.customer-registered)' })
   @ApiZodBody(registerCustomerSchema)
   @ApiZodResponse(201, customerSchema, 'the registered customer')
   @ApiProblems(BAD_REQUEST, EMAIL_TAKEN)
-  create(@Body(new ZodPipe(registerCustomerSchema)) body: RegisterCustomer): Promise<Customer> {
-    return this.register.execute(body);
+  create(
+    @Body(new ZodPipe(registerCustomerSchema)) body: RegisterCustomer,
+    @CurrentCaller() caller: Caller,
+  ): Promise<Customer> {
+    return this.register.execute(body, caller.clientId);
   }
 
   @Get()
+  @RequireScope('crm.customers:read')
   @ApiOperation({ summary: 'List customers in registration order, by segment and country' })
   @ApiZodQuery(listCustomersQuerySchema)
   @ApiZodResponse(200, customerPageSchema, 'a page of customers; pass nextCursor as cursor for the next')
@@ -59,6 +73,7 @@ export class CustomersController {
   }
 
   @Get(':id')
+  @RequireScope('crm.customers:read')
   @ApiOperation({ summary: "One customer, with billing's figures for it" })
   @ApiZodResponse(
     200,
@@ -73,6 +88,7 @@ export class CustomersController {
   }
 
   @Patch(':id')
+  @RequireScope('crm.customers:write')
   @ApiOperation({ summary: 'Change a customer (publishes crm.customer-updated with the full record)' })
   @ApiZodBody(updateCustomerSchema)
   @ApiZodResponse(200, customerSchema, 'the customer after the change')
@@ -80,7 +96,8 @@ export class CustomersController {
   patch(
     @Param('id', customerIdParam) id: string,
     @Body(new ZodPipe(updateCustomerSchema)) body: UpdateCustomer,
+    @CurrentCaller() caller: Caller,
   ): Promise<Customer> {
-    return this.update.execute(id, body);
+    return this.update.execute(id, body, caller.clientId);
   }
 }

@@ -17,7 +17,8 @@ export class RegisterCustomerUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  async execute(input: RegisterCustomer): Promise<Customer> {
+  /** `actor`: the client id of the caller, carried on the event. */
+  async execute(input: RegisterCustomer, actor: string | null): Promise<Customer> {
     try {
       return await this.db.transaction(async (tx) => {
         const customer = await this.customers.insert(tx, randomUUID(), input);
@@ -25,7 +26,7 @@ export class RegisterCustomerUseCase {
           tx,
           'crm.customer-registered.v1',
           customer.id,
-          customerEventBody(newMeta('crm'), customer),
+          customerEventBody(newMeta('crm', { actor }), customer),
         );
         return customer;
       });

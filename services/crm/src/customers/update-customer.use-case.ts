@@ -19,7 +19,8 @@ export class UpdateCustomerUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  async execute(id: string, patch: UpdateCustomer): Promise<Customer> {
+  /** `actor`: the client id of the caller, carried on the event. */
+  async execute(id: string, patch: UpdateCustomer, actor: string | null): Promise<Customer> {
     try {
       return await this.db.transaction(async (tx) => {
         const current = await this.customers.getForUpdate(tx, id);
@@ -34,7 +35,7 @@ export class UpdateCustomerUseCase {
           tx,
           'crm.customer-updated.v1',
           id,
-          customerEventBody(newMeta('crm'), updated),
+          customerEventBody(newMeta('crm', { actor }), updated),
         );
         return updated;
       });

@@ -8,6 +8,7 @@ import {
   ApiZodResponse,
   IdempotencyKey,
   IdempotentCommand,
+  RequireScope,
   ZodPipe,
 } from '@switchboard/http';
 import { type Page } from '@switchboard/domain';
@@ -40,6 +41,7 @@ export class CampaignsController {
   ) {}
 
   @Post()
+  @RequireScope('mailing.campaigns:write')
   @HttpCode(202)
   @ApiOperation({
     summary:
@@ -63,6 +65,7 @@ export class CampaignsController {
   }
 
   @Get()
+  @RequireScope('mailing.campaigns:read')
   @ApiOperation({ summary: 'List campaigns in creation order, with their counts' })
   @ApiZodQuery(listCampaignsQuerySchema)
   @ApiZodResponse(200, campaignPageSchema, 'a page of campaigns; pass nextCursor as cursor for the next')
@@ -74,6 +77,7 @@ export class CampaignsController {
   }
 
   @Get(':id')
+  @RequireScope('mailing.campaigns:read')
   @ApiOperation({
     summary: 'One campaign: RUNNING or COMPLETED, its counts and where each recipient is',
   })

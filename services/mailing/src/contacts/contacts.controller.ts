@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiZodResponse, ZodPipe } from '@switchboard/http';
+import { ApiProblems, ApiZodResponse, RequireScope, ZodPipe } from '@switchboard/http';
 import { z } from 'zod';
 import { CUSTOMER_SEGMENTS } from '../campaigns/dto/campaign.dto.ts';
 import { ContactNotFoundError } from './contacts.errors.ts';
@@ -25,6 +25,7 @@ export class ContactsController {
   constructor(private readonly contacts: ContactsRepository) {}
 
   @Get(':customerId')
+  @RequireScope('mailing.contacts:read')
   @ApiOperation({
     summary: "mailing's view of a customer from crm's events: segment, country, consent, and when it arrived",
   })

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ClientCredentials } from '@switchboard/config';
 import { injectTraceContext } from '@switchboard/messaging';
+import { CONFIG } from '@switchboard/service';
+import type { MailingConfig } from '../config.ts';
 import { AttachmentFetchError } from './mail.errors.ts';
 import type { AttachmentRef } from './messages.ts';
 
@@ -14,13 +17,20 @@ const MAX_BYTES = 32 * 1024 * 1024;
 /**
  * Fetches the documents emails attach, from the URL their event gave (its owner's API), when the
  * email is sent: a GET in a CLIENT span whose context travels in `traceparent`, so billing's
- * answer is part of the invoice's trace. Fails with AttachmentFetchError — and the dispatcher
+ * answer is part of the invoice's trace, with a bearer token of mailing's own client (scope
+ * billing.invoices:read). Fails with AttachmentFetchError — and the dispatcher
  * tries again later — when the server does not answer 200 with the document, or the document's
  * SHA-256 is not the one the event gave: an email never goes out without its attachment, nor with
  * another one.
  */
 @Injectable()
 export class AttachmentFetcher {
+  private readonly credentials: ClientCredentials;
+
+  constructor(@Inject(CONFIG) config: MailingConfig) {
+    this.credentials = new ClientCredentials(config.client);
+  }
+
   async fetch(ref: AttachmentRef, signal: AbortSignal): Promise<Buffer> {
     const span = tracer.startSpan('GET', {
       kind: SpanKind.CLIENT,
@@ -28,7 +38,10 @@ export class AttachmentFetcher {
     });
     try {
       return await context.with(trace.setSpan(context.active(), span), async () => {
-        const headers: Record<string, string> = { Accept: ref.mediaType };
+        const token = await this.credentials.token(['billing.invoices:read']).catch((error: unknown) => {
+          throw new AttachmentFetchError(`no token to fetch ${ref.url} with: ${(error as Error).message}`);
+        });
+        const headers: Record<string, string> = { Accept: ref.mediaType, Authorization: `Bearer ${token}` };
         injectTraceContext(headers);
         const response = await fetch(ref.url, {
           headers,

@@ -9,6 +9,7 @@ const meta = {
   producer: 'x',
   correlationId: 'c',
   causationId: null,
+  actor: null,
 };
 
 describe('bookingConfirmation', () => {

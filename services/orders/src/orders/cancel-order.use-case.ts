@@ -18,7 +18,8 @@ export class CancelOrderUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  async execute(orderId: string, reason: string | undefined): Promise<Order> {
+  /** `actor`: the client id of the caller, carried on the event. */
+  async execute(orderId: string, reason: string | undefined, actor: string | null): Promise<Order> {
     return this.db.transaction(async (tx) => {
       const order = await this.orders.getForUpdate(tx, orderId);
       if (!order) throw new OrderNotFoundError(orderId);
@@ -26,7 +27,7 @@ export class CancelOrderUseCase {
       if (order.status === 'REJECTED') throw new OrderNotCancellableError(orderId, order.status);
       const cancelled = await this.orders.cancel(tx, orderId, reason ?? null);
       await this.outbox.enqueue(tx, 'orders.order-cancelled.v1', orderId, {
-        meta: newMeta('orders', { correlationId: orderId }),
+        meta: newMeta('orders', { correlationId: orderId, actor }),
         orderId,
         customerId: order.customerId,
         reason: reason ?? null,

@@ -6,8 +6,11 @@ import {
   ApiZodBody,
   ApiZodQuery,
   ApiZodResponse,
+  type Caller,
+  CurrentCaller,
   IdempotencyKey,
   IdempotentCommand,
+  RequireScope,
   ZodPipe,
 } from '@switchboard/http';
 import { type Page } from '@switchboard/domain';
@@ -44,6 +47,7 @@ export class OrdersController {
   ) {}
 
   @Post()
+  @RequireScope('orders:write')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Book a conference (publishes orders.order-placed); the bridge confirms or rejects it shortly',
@@ -60,40 +64,59 @@ export class OrdersController {
     @IdempotencyKey('order') key: string,
     @Body(new ZodPipe(placeOrderSchema)) body: PlaceOrder,
     @Res({ passthrough: true }) response: Response,
+    @CurrentCaller() caller: Caller,
   ): Promise<Order> {
-    const outcome = await this.place.execute(key, body);
+    const outcome = await this.place.execute(key, body, caller.clientId);
     return answerIdempotent(response, outcome, (order) => `/v1/orders/${order.id}`);
   }
 
   @Get()
+  @RequireScope('orders:read')
   @ApiOperation({ summary: 'List orders in placement order, by customer and status' })
   @ApiZodQuery(listOrdersQuerySchema)
   @ApiZodResponse(200, orderPageSchema, 'a page of orders; pass nextCursor as cursor for the next')
   @ApiProblems(BAD_REQUEST)
-  list(@Query(new ZodPipe(listOrdersQuerySchema)) query: ListOrdersQuery): Promise<Page<Order>> {
-    return this.orders.list(query);
+  async list(
+    @Query(new ZodPipe(listOrdersQuerySchema)) query: ListOrdersQuery,
+    @CurrentCaller() caller: Caller,
+  ): Promise<Page<Order>> {
+    const page = await this.orders.list(query);
+    return { ...page, items: page.items.map((order) => visibleTo(caller, order)) };
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One order: its status and, once confirmed, the dial-in number and access code' })
+  @RequireScope('orders:read')
+  @ApiOperation({
+    summary:
+      'One order: its status and, once confirmed, the dial-in number and (with orders.access-codes:read) the access code',
+  })
   @ApiZodResponse(200, orderSchema, 'the order')
   @ApiProblems(BAD_REQUEST, NOT_FOUND)
-  async get(@Param('id', orderIdParam) id: string): Promise<Order> {
+  async get(@Param('id', orderIdParam) id: string, @CurrentCaller() caller: Caller): Promise<Order> {
     const order = await this.orders.get(id);
     if (!order) throw new OrderNotFoundError(id);
-    return order;
+    return visibleTo(caller, order);
   }
 
   @Post(':id/cancel')
+  @RequireScope('orders:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel an order (publishes orders.order-cancelled; the bridge frees the slot)' })
   @ApiZodBody(cancelOrderSchema)
   @ApiZodResponse(200, orderSchema, 'the cancelled order')
   @ApiProblems(BAD_REQUEST, NOT_FOUND, { status: 409, description: 'the order was rejected' })
-  cancel(
+  async cancel(
     @Param('id', orderIdParam) id: string,
     @Body(new ZodPipe(cancelOrderSchema)) body: CancelOrder,
+    @CurrentCaller() caller: Caller,
   ): Promise<Order> {
-    return this.cancelOrder.execute(id, body.reason);
+    return visibleTo(caller, await this.cancelOrder.execute(id, body.reason, caller.clientId));
   }
+}
+
+/** An access code lets anyone into the conference: only callers with its own scope see it. */
+function visibleTo(caller: Caller, order: Order): Order {
+  if (!order.dialIn || caller.scopes.has('orders.access-codes:read')) return order;
+  const { accessCode: _secret, ...dialIn } = order.dialIn;
+  return { ...order, dialIn };
 }

@@ -23,7 +23,12 @@ export class PlaceOrderUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  execute(idempotencyKey: string, input: PlaceOrder): Promise<IdempotentOutcome<Order>> {
+  /** `actor`: the client id of the caller, carried on the event. */
+  execute(
+    idempotencyKey: string,
+    input: PlaceOrder,
+    actor: string | null,
+  ): Promise<IdempotentOutcome<Order>> {
     return runIdempotentCommand(this.db, {
       command: 'orders.place-order',
       creates: 'order',
@@ -36,7 +41,7 @@ export class PlaceOrderUseCase {
         const order = await this.orders.insert(tx, orderId, input);
         await this.outbox.enqueue(tx, 'orders.order-placed.v1', orderId, {
           // The order id names the booking's flow in every event that follows from it.
-          meta: newMeta('orders', { correlationId: orderId }),
+          meta: newMeta('orders', { correlationId: orderId, actor }),
           orderId,
           customerId: input.customerId,
           title: input.title,

@@ -9,7 +9,8 @@ export const reservationSchema = z.object({
   startsAt: z.iso.datetime(),
   endsAt: z.iso.datetime(),
   ports: z.number().int(),
-  accessCode: z.string(),
+  /** A secret: only for callers with bridge.access-codes:read. */
+  accessCode: z.string().optional(),
   status: z.enum(['ACTIVE', 'RELEASED']),
 });
 export type Reservation = z.output<typeof reservationSchema>;

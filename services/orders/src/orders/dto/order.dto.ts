@@ -50,7 +50,14 @@ export const orderSchema = z.object({
   features: z.object({ recording: z.boolean(), tollFree: z.boolean() }),
   status: z.enum(ORDER_STATUSES),
   /** Once CONFIRMED: where and how to dial in. */
-  dialIn: z.object({ reservationId: z.uuid(), number: z.string(), accessCode: z.string() }).nullable(),
+  dialIn: z
+    .object({
+      reservationId: z.uuid(),
+      number: z.string(),
+      /** A secret: only for callers with orders.access-codes:read. */
+      accessCode: z.string().optional(),
+    })
+    .nullable(),
   /** Once REJECTED: why. */
   rejection: z.object({ reason: z.string(), detail: z.string() }).nullable(),
   cancellationReason: z.string().nullable(),

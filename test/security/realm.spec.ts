@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SCOPES, type ScopeName } from '@switchboard/contracts';
+import { describe, expect, it } from 'vitest';
+
+interface Realm {
+  clientScopes: {
+    name: string;
+    protocolMappers?: { protocolMapper: string; config: Record<string, string> }[];
+  }[];
+  clients: {
+    clientId: string;
+    secret?: string;
+    publicClient?: boolean;
+    defaultClientScopes?: string[];
+    optionalClientScopes?: string[];
+  }[];
+}
+
+const realm = JSON.parse(
+  readFileSync(join(import.meta.dirname, '..', '..', 'infra', 'identity', 'switchboard-realm.json'), 'utf8'),
+) as Realm;
+
+describe('the identity provider realm', () => {
+  it('defines exactly the scopes routes may require, each issued for the audience of its services', () => {
+    const defined = realm.clientScopes.filter((scope) => scope.name !== 'basic');
+    expect(defined.map((scope) => scope.name).sort()).toEqual(Object.keys(SCOPES).sort());
+    for (const scope of defined) {
+      const audiences = (scope.protocolMappers ?? [])
+        .filter((mapper) => mapper.protocolMapper === 'oidc-audience-mapper')
+        .map((mapper) => mapper.config['included.custom.audience']);
+      expect(audiences.sort(), scope.name).toEqual([...SCOPES[scope.name as ScopeName].audience].sort());
+    }
+  });
+
+  it('gives its clients only scopes it defines, and holds no secret: each is a placeholder', () => {
+    const names = new Set(realm.clientScopes.map((scope) => scope.name));
+    for (const client of realm.clients) {
+      for (const scope of [...(client.defaultClientScopes ?? []), ...(client.optionalClientScopes ?? [])])
+        expect(names, `${client.clientId} → ${scope}`).toContain(scope);
+      expect(client.secret).toBe(
+        `\${SWITCHBOARD_SECRET_${client.clientId.toUpperCase().replaceAll('-', '_')}}`,
+      );
+    }
+  });
+
+  it('has a client per service and per producer system, the operator and the demo', () => {
+    expect(realm.clients.map((client) => client.clientId)).toEqual(
+      expect.arrayContaining([
+        'orders',
+        'billing',
+        'conference-bridge',
+        'crm',
+        'mailing',
+        'pbx-collector',
+        'web-shop',
+        'operator',
+        'demo',
+      ]),
+    );
+  });
+
+  it('lets a producer system reach only what it produces: no personal data or secrets', () => {
+    for (const id of ['pbx-collector', 'web-shop']) {
+      const client = realm.clients.find((c) => c.clientId === id);
+      const scopes = (client?.defaultClientScopes ?? []).filter((s) => s !== 'basic') as ScopeName[];
+      // The web shop tells its customers the access codes of the bookings it made: nothing else sensitive.
+      const sensitive = scopes.filter((s) => 'sensitive' in SCOPES[s] && s !== 'orders.access-codes:read');
+      expect(sensitive, id).toEqual([]);
+    }
+  });
+});
