@@ -115,6 +115,8 @@ export function serviceEnv(service: string, defaultPort: number) {
         'PUBLIC_URL must be an http:// or https:// URL',
       )
       .optional(),
+    /** `production` refuses what is tolerable only on a developer's machine (a superuser database URL). */
+    NODE_ENV: z.string().trim().default('development'),
     /** Readiness turns down when events wait in the outbox and none was published for this long. */
     OUTBOX_STALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     ...httpSecurityEnv(service),
@@ -217,6 +219,8 @@ export interface ServiceConfig {
   /** Set by PUBLIC_URL; unset, the service's links use the address it listens on. */
   readonly publicUrl: string | undefined;
   readonly outboxStallMs: number;
+  /** NODE_ENV=production. */
+  readonly production?: boolean;
   readonly security: HttpSecurityConfig;
 }
 
@@ -237,6 +241,7 @@ export function serviceConfigOf(
     topicPrefix: vars.TOPIC_PREFIX,
     publicUrl: vars.PUBLIC_URL?.replace(/\/+$/, ''),
     outboxStallMs: vars.OUTBOX_STALL_SECONDS * 1000,
+    production: vars.NODE_ENV === 'production',
     security: httpSecurityConfigOf(vars),
   };
 }

@@ -5,3 +5,4 @@ export { pgliteDatabase, postgresDatabase, type SqlDatabase, type SqlExecutor } 
 export { type Backoff, backoffDelayMs } from './work/backoff.ts';
 export { ExclusiveLoop, type ExclusiveLoopOptions } from './work/exclusive-loop.ts';
 export { Sleeper } from './work/sleeper.ts';
+export { refuseSuperuser, SuperuserConnectionError } from './least-privilege.ts';

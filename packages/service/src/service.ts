@@ -2,7 +2,7 @@ import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceConfig } from '@switchboard/config';
 import type { ServiceName, TopicName } from '@switchboard/contracts';
-import { migrate, openDatabase, type OpenDatabase } from '@switchboard/database';
+import { migrate, openDatabase, type OpenDatabase, refuseSuperuser } from '@switchboard/database';
 import {
   createServiceApp,
   HttpSecurityModule,
@@ -207,6 +207,7 @@ export async function startService(
     name: definition.name.replaceAll('-', '_'),
   });
   try {
+    if (config.production && database.kind === 'postgres') await refuseSuperuser(database.db);
     const applied = await migrate(database.db, definition.migrations, [
       MESSAGING_TABLES_SQL,
       IDEMPOTENT_COMMANDS_SQL,
