@@ -3,6 +3,7 @@
  * `pnpm stack up | down | status | logs [component...]` — the local infrastructure without Docker.
  */
 import { spawn } from 'node:child_process';
+import { tokenUrlOf } from '@switchboard/config';
 import { join } from 'node:path';
 import type { ComponentName } from './component.ts';
 import { ENDPOINT_ENV, resolveEndpoints, withoutPassword } from './endpoints.ts';
@@ -123,10 +124,9 @@ async function services(action: string | undefined): Promise<number> {
   const states = await servicesUp(paths, print);
   print('\nServices (ready):');
   for (const { name, url } of states) print(`  ${name.padEnd(18)} ${url}  (API docs ${url}/docs)`);
-  const issuer = resolveEndpoints().oidcIssuerUrl;
   print("\nEvery API needs a bearer token; the operator's (every scope), for example:");
   print(
-    `  curl -s -d grant_type=client_credentials -d client_id=operator --data-urlencode client_secret@${clientSecretFile('operator', paths)} ${issuer}/protocol/openid-connect/token`,
+    `  curl -s -d grant_type=client_credentials -d client_id=operator --data-urlencode client_secret@${clientSecretFile('operator', paths)} ${tokenUrlOf(resolveEndpoints().oidcIssuerUrl)}`,
   );
   return 0;
 }

@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { serviceUrlFromEnv } from '@switchboard/config';
-import { ClientCredentials } from '@switchboard/config';
+import { ClientCredentials, serviceUrlFromEnv, tokenUrlOf } from '@switchboard/config';
 import { resolveEndpoints } from './endpoints.ts';
 import { readClientSecret } from './secrets.ts';
 
@@ -32,9 +31,8 @@ let demoClient: ClientCredentials | undefined;
 async function bearer(): Promise<string> {
   if (!demoClient) {
     const clientId = process.env.DEMO_CLIENT_ID?.trim() || 'demo';
-    const issuer = resolveEndpoints().oidcIssuerUrl;
     demoClient = new ClientCredentials({
-      tokenUrl: process.env.OIDC_TOKEN_URL?.trim() || `${issuer}/protocol/openid-connect/token`,
+      tokenUrl: process.env.OIDC_TOKEN_URL?.trim() || tokenUrlOf(resolveEndpoints().oidcIssuerUrl),
       clientId,
       clientSecret: process.env.DEMO_CLIENT_SECRET?.trim() || (await readClientSecret(clientId)),
     });

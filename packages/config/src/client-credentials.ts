@@ -1,5 +1,13 @@
 import { LOCAL_OIDC_ISSUER, secretFromEnv } from './index.ts';
 
+/**
+ * The token endpoint of an issuer where it says nothing else (`OIDC_TOKEN_URL`): Keycloak's layout,
+ * `<issuer>/protocol/openid-connect/token`.
+ */
+export function tokenUrlOf(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/protocol/openid-connect/token`;
+}
+
 /** Where and as whom a client gets its access tokens (OAuth 2.0 client credentials grant). */
 export interface ClientCredentialsOptions {
   readonly tokenUrl: string;
@@ -14,6 +22,8 @@ export interface ClientCredentialsOptions {
  */
 export class ClientCredentials {
   private readonly cache = new Map<string, { token: string; until: number }>();
+  /** Requests under way, so that hundreds of concurrent callers (a month-end close) ask once. */
+  private readonly fetching = new Map<string, Promise<string>>();
 
   constructor(private readonly options: ClientCredentialsOptions) {}
 
@@ -26,6 +36,15 @@ export class ClientCredentials {
     const key = [...scopes].sort().join(' ');
     const cached = this.cache.get(key);
     if (cached && cached.until > Date.now()) return cached.token;
+    let pending = this.fetching.get(key);
+    if (!pending) {
+      pending = this.fetchToken(key, scopes).finally(() => this.fetching.delete(key));
+      this.fetching.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetchToken(key: string, scopes: readonly string[]): Promise<string> {
     const response = await fetch(this.options.tokenUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -63,9 +82,8 @@ export function clientCredentialsFromEnv(
 ): ClientCredentialsOptions | undefined {
   const clientSecret = secretFromEnv('OIDC_CLIENT_SECRET', env);
   if (!clientSecret) return undefined;
-  const issuer = (env.OIDC_ISSUER_URL?.trim() || LOCAL_OIDC_ISSUER).replace(/\/+$/, '');
   return {
-    tokenUrl: env.OIDC_TOKEN_URL?.trim() || `${issuer}/protocol/openid-connect/token`,
+    tokenUrl: env.OIDC_TOKEN_URL?.trim() || tokenUrlOf(env.OIDC_ISSUER_URL?.trim() || LOCAL_OIDC_ISSUER),
     clientId: env.OIDC_CLIENT_ID?.trim() || defaultClientId,
     clientSecret,
   };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { tokenUrlOf } from './client-credentials.ts';
 
 /** A configuration problem found at boot; its message names every offending variable. */
 export class ConfigError extends Error {
@@ -189,7 +190,7 @@ export function httpSecurityConfigOf(
   return {
     issuer,
     discoveryUrl: vars.OIDC_DISCOVERY_URL ?? `${issuer}/.well-known/openid-configuration`,
-    tokenUrl: vars.OIDC_TOKEN_URL ?? `${issuer}/protocol/openid-connect/token`,
+    tokenUrl: vars.OIDC_TOKEN_URL ?? tokenUrlOf(issuer),
     audience: vars.OIDC_AUDIENCE,
     clockToleranceSeconds: vars.OIDC_CLOCK_TOLERANCE_SECONDS,
     jwksCooldownMs: vars.OIDC_JWKS_COOLDOWN_SECONDS * 1000,
@@ -277,4 +278,5 @@ export {
   ClientCredentials,
   clientCredentialsFromEnv,
   type ClientCredentialsOptions,
+  tokenUrlOf,
 } from './client-credentials.ts';

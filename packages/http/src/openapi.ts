@@ -13,6 +13,7 @@ import { SCOPES, type ScopeName } from '@switchboard/contracts';
 
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problem.filter.ts';
+import { OAUTH2_SCHEME, type RouteClass, routeClassOf } from './security/access.ts';
 
 /** The OpenAPI 3.0 form of a zod schema: the one definition validates requests and documents them. */
 export function openApiSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): SchemaObject {
@@ -112,16 +113,15 @@ export function secureDocument(document: OpenAPIObject, security: Omit<OpenApiSe
         operation.security = [];
         continue;
       }
-      if (bySpec !== undefined) operation.security = [{ oauth2: [bySpec] }];
-      const scopes = (operation.security ?? []).flatMap((requirement) => requirement.oauth2 ?? []);
+      if (bySpec !== undefined) operation.security = [{ [OAUTH2_SCHEME]: [bySpec] }];
+      const scopes = (operation.security ?? []).flatMap((requirement) => requirement[OAUTH2_SCHEME] ?? []);
       if (scopes.length === 0) {
         unscoped.push(`${method.toUpperCase()} ${path}`);
         continue;
       }
       for (const scope of scopes) used.add(scope as ScopeName);
-      const declared = (operation as { 'x-route-class'?: string })['x-route-class'];
-      const routeClass =
-        declared === 'bulk' ? 'bulk' : method === 'get' || method === 'head' ? 'read' : 'write';
+      const declared = (operation as { 'x-route-class'?: RouteClass })['x-route-class'];
+      const routeClass = routeClassOf(method.toUpperCase(), declared);
       operation['x-rate-limit'] = { class: routeClass, requestsPerMinute: security.rateLimits[routeClass] };
     }
   }
@@ -132,7 +132,7 @@ export function secureDocument(document: OpenAPIObject, security: Omit<OpenApiSe
   document.components = {
     ...document.components,
     securitySchemes: {
-      oauth2: {
+      [OAUTH2_SCHEME]: {
         type: 'oauth2',
         description:
           'OAuth 2.0 bearer tokens (JWT) from the identity provider; each operation names the scope it needs. ' +

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaContainer } from '@testcontainers/kafka';
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
-import type { StackEndpoints } from '@switchboard/stack';
+import { realmClientIds, realmFile, secretVariable, type StackEndpoints } from '@switchboard/stack';
+import { tokenUrlOf } from '@switchboard/config';
 import type { TestIdentity } from './tokens.ts';
 
 /** True when testcontainers can reach a Docker (or compatible) engine. */
@@ -22,24 +22,17 @@ export async function containersAvailable(): Promise<boolean> {
 /** The script that creates the service databases, as docker compose runs it. */
 const POSTGRES_INIT = join(import.meta.dirname, '..', '..', '..', 'infra', 'postgres', 'init.sql');
 
-/** The realm the local stack applies; Keycloak's image imports it, secrets from the environment. */
-const REALM = join(import.meta.dirname, '..', '..', '..', 'infra', 'identity', 'switchboard-realm.json');
-
-/** A fresh secret for every client of the realm, by client id. */
-function realmSecrets(): Record<string, string> {
-  const realm = JSON.parse(readFileSync(REALM, 'utf8')) as { clients: { clientId: string }[] };
-  return Object.fromEntries(realm.clients.map((c) => [c.clientId, randomBytes(24).toString('base64url')]));
+/** A fresh secret for every client of the realm the local stack applies, by client id. */
+async function realmSecrets(): Promise<Record<string, string>> {
+  const ids = await realmClientIds();
+  return Object.fromEntries(ids.map((id) => [id, randomBytes(24).toString('base64url')]));
 }
-
-/** The variable the realm's placeholder names for a client's secret (`web-shop` → SWITCHBOARD_SECRET_WEB_SHOP). */
-const secretVariable = (clientId: string): string =>
-  `SWITCHBOARD_SECRET_${clientId.toUpperCase().replaceAll('-', '_')}`;
 
 /** The same servers as the local stack, from their official images, on random host ports. */
 export async function startContainers(
   say: (line: string) => void,
 ): Promise<{ endpoints: StackEndpoints; identity: TestIdentity; stop: () => Promise<void> }> {
-  const secrets = realmSecrets();
+  const secrets = await realmSecrets();
   const started: StartedTestContainer[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(started.map((c) => c.stop()));
@@ -71,7 +64,7 @@ export async function startContainers(
           Object.fromEntries(Object.entries(secrets).map(([id, secret]) => [secretVariable(id), secret])),
         )
         .withCopyFilesToContainer([
-          { source: REALM, target: '/opt/keycloak/data/import/switchboard-realm.json' },
+          { source: realmFile(), target: '/opt/keycloak/data/import/switchboard-realm.json' },
         ])
         .withCommand(['start-dev', '--import-realm'])
         .withExposedPorts(8080)
@@ -103,7 +96,7 @@ export async function startContainers(
       oidcIssuerUrl: `${url(keycloak, 8080)}/realms/switchboard`,
     };
     const identity: TestIdentity = {
-      tokenUrl: `${endpoints.oidcIssuerUrl}/protocol/openid-connect/token`,
+      tokenUrl: tokenUrlOf(endpoints.oidcIssuerUrl),
       clientId: 'switchboard-tests',
       secrets,
     };

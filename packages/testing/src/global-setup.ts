@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { tokenUrlOf } from '@switchboard/config';
 import {
   down,
   readClientSecret,
@@ -23,8 +24,7 @@ function provideStack(project: TestProject, endpoints: StackEndpoints, client: T
  * realm with the secrets it generated, the tests' own being `switchboard-tests`.
  */
 async function testIdentityOf(endpoints: StackEndpoints): Promise<TestIdentity> {
-  const tokenUrl =
-    process.env.OIDC_TOKEN_URL?.trim() || `${endpoints.oidcIssuerUrl}/protocol/openid-connect/token`;
+  const tokenUrl = process.env.OIDC_TOKEN_URL?.trim() || tokenUrlOf(endpoints.oidcIssuerUrl);
   const externalId = process.env.TEST_OIDC_CLIENT_ID?.trim();
   if (process.env.OIDC_ISSUER_URL?.trim() && externalId) {
     const secret = process.env.TEST_OIDC_CLIENT_SECRET?.trim() ?? '';

@@ -1,6 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { access, chmod, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { tokenUrlOf } from '@switchboard/config';
 import { artifactDir, copyMavenDependencies, exists, installAtomically } from '../artifacts.ts';
 import type { Component } from '../component.ts';
 import { ENDPOINT_ENV, LOCAL_ENDPOINTS, resolveEndpoints, withoutPassword } from '../endpoints.ts';
@@ -283,7 +284,7 @@ export const keycloak: Component = {
   dependsOn: ['postgres'],
   endpoints: [
     { label: 'OpenID Connect issuer', url: ISSUER },
-    { label: 'Token endpoint', url: `${ISSUER}/protocol/openid-connect/token` },
+    { label: 'Token endpoint', url: tokenUrlOf(ISSUER) },
     { label: 'Admin console', url: `${BASE}/admin/` },
   ],
   // The first start creates Keycloak's tables; on 2 cores beside the rest of the stack, slowly.
