@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Writes .env beside docker-compose.yml with a random secret for Keycloak's bootstrap admin and for
-# every client of infra/identity/switchboard-realm.json (compose reads .env; git ignores it). An
-# existing .env is kept, and only missing variables are added.
+# Writes .env beside docker-compose.yml with a random secret for Keycloak's bootstrap admin, for
+# every client of infra/identity/switchboard-realm.json and for every Kafka principal (and the
+# broker) docker-compose.yml names (compose reads .env; git ignores it). An existing .env is kept,
+# and only missing variables are added.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ENV_FILE="$ROOT/.env"
@@ -13,4 +14,7 @@ add KEYCLOAK_ADMIN_PASSWORD
 for variable in $(grep -o 'SWITCHBOARD_SECRET_[A-Z0-9_]*' "$ROOT/infra/identity/switchboard-realm.json" | sort -u); do
   add "$variable"
 done
-echo "secrets in $ENV_FILE (mode 600); a client's secret is its SWITCHBOARD_SECRET_<CLIENT_ID> line"
+for variable in $(grep -o 'KAFKA_[A-Z0-9_]*PASSWORD[A-Z0-9_]*:?' "$ROOT/docker-compose.yml" | tr -d ':?' | sort -u); do
+  add "$variable"
+done
+echo "secrets in $ENV_FILE (mode 600); a client's secret is its SWITCHBOARD_SECRET_<CLIENT_ID> line, a Kafka principal's password its KAFKA_PASSWORD_<PRINCIPAL> line"

@@ -11,6 +11,7 @@ import {
   createTestTopics,
   stackEndpoints,
   testClient,
+  testKafka,
   type TestTopics,
   waitFor,
 } from '@switchboard/testing';
@@ -86,7 +87,9 @@ export async function startSystem(
   execFileSync(process.execPath, [tsc, '-b', ...services.map((s) => join(ROOT, 'services', s))], {
     stdio: 'inherit',
   });
-  const topics = await createTestTopics();
+  // Each service connects as its own Kafka principal, limited by the catalog's ACLs on these topics.
+  const topics = await createTestTopics({ acls: true });
+  const passwords = testKafka().principals;
   const dataDir = await mkdtemp(join(tmpdir(), 'e2e-'));
   const endpoints = stackEndpoints();
   const url = {} as Record<ServiceName, string>;
@@ -108,6 +111,8 @@ export async function startSystem(
         OIDC_ISSUER_URL: endpoints.oidcIssuerUrl,
         DATA_DIR: join(dataDir, name),
         TOPIC_PREFIX: topics.prefix,
+        // Its own principal where the run knows its password (the local stack); the tests' elsewhere.
+        ...(passwords[name] ? { KAFKA_SASL_USERNAME: name, KAFKA_SASL_PASSWORD: passwords[name] } : {}),
         // Where billing's links point, and where mailing fetches invoice PDFs: this billing.
         ...(name === 'billing' ? { PUBLIC_URL: url.billing } : {}),
         ...(name === 'mailing' && url.billing ? { BILLING_URL: url.billing } : {}),

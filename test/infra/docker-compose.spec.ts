@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORTS } from '@switchboard/config';
+import { kafkaPrincipals } from '@switchboard/messaging';
 import { LOCAL_ENDPOINTS } from '@switchboard/stack';
 
 /**
@@ -18,7 +19,8 @@ interface ComposeService {
   environment?: Record<string, string | number>;
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string | string[] };
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  command?: string[];
 }
 
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -28,6 +30,13 @@ const services = compose.services;
 
 const INFRASTRUCTURE = ['kafka', 'schema-registry', 'jaeger', 'postgres', 'mailpit', 'keycloak'];
 const APPLICATIONS = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing'];
+/** One-shot steps that run to completion before the services start. */
+const SETUP = ['kafka-users', 'kafka-topics'];
+
+/** The .env variable of a Kafka principal's password (generate-env.sh writes every one compose names). */
+const passwordVariable = (principal: string): string =>
+  `KAFKA_PASSWORD_${principal.toUpperCase().replaceAll('-', '_')}`;
+const fromEnvFile = (variable: string): string => `\${${variable}:?run infra/docker/generate-env.sh}`;
 
 /** The one Dockerfile every service's image is built from, told which service by build args. */
 const SERVICE_DOCKERFILE = 'infra/docker/service.Dockerfile';
@@ -46,8 +55,8 @@ const stages = instructions.reduce<string[][]>((all, line) => {
 const runtime = stages.at(-1) ?? [];
 
 describe('docker-compose.yml', () => {
-  it('has the infrastructure and every service, nothing else', () => {
-    expect(Object.keys(services).sort()).toEqual([...INFRASTRUCTURE, ...APPLICATIONS].sort());
+  it('has the infrastructure, its set-up steps and every service, nothing else', () => {
+    expect(Object.keys(services).sort()).toEqual([...INFRASTRUCTURE, ...SETUP, ...APPLICATIONS].sort());
   });
 
   it.each([...INFRASTRUCTURE, ...APPLICATIONS])('%s has a healthcheck', (name) => {
@@ -91,13 +100,48 @@ describe('docker-compose.yml', () => {
     expect(services.postgres?.ports).toEqual([`127.0.0.1:${port}:5432`]);
   });
 
-  it('points every dependency at a service that exists and waits for it to be healthy', () => {
+  it('points every dependency at a service that exists and waits for it to be healthy, or a set-up step to finish', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
         expect(Object.keys(services), `${name} depends on ${dependency}`).toContain(dependency);
-        expect(condition, `${name} -> ${dependency}`).toBe('service_healthy');
+        expect(condition, `${name} -> ${dependency}`).toBe(
+          SETUP.includes(dependency) ? 'service_completed_successfully' : 'service_healthy',
+        );
       }
     }
+  });
+
+  it('runs Kafka with SASL on every listener and an authorizer that denies what no ACL allows', () => {
+    const kafka = services.kafka?.environment ?? {};
+    const protocols = String(kafka.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP)
+      .split(',')
+      .map((entry) => entry.split(':')[1]);
+    expect(protocols.length).toBeGreaterThan(0);
+    expect(protocols.every((protocol) => protocol === 'SASL_PLAINTEXT')).toBe(true);
+    expect(kafka).toMatchObject({
+      KAFKA_AUTHORIZER_CLASS_NAME: 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND: 'false',
+      KAFKA_SUPER_USERS: 'User:broker;User:switchboard-admin',
+    });
+  });
+
+  it("gives every principal of the catalog, the admin and the registry a password from .env, then applies the catalog's topics and ACLs", () => {
+    const users = services['kafka-users']?.environment ?? {};
+    for (const principal of [...kafkaPrincipals(), 'switchboard-admin', 'schema-registry'])
+      expect(users[passwordVariable(principal)], principal).toBe(fromEnvFile(passwordVariable(principal)));
+    const topics = services['kafka-topics'];
+    expect(topics?.command).toEqual([
+      'node',
+      'node_modules/@switchboard/messaging/dist/cli/topics.js',
+      'apply',
+    ]);
+    expect(topics?.environment).toMatchObject({
+      KAFKA_SASL_USERNAME: 'switchboard-admin',
+      KAFKA_SASL_PASSWORD: fromEnvFile(passwordVariable('switchboard-admin')),
+    });
+    expect(services['schema-registry']?.environment?.SCHEMA_REGISTRY_KAFKASTORE_SASL_JAAS_CONFIG).toContain(
+      `username="schema-registry" password="${fromEnvFile(passwordVariable('schema-registry'))}"`,
+    );
   });
 
   describe.each(APPLICATIONS)('service %s', (name) => {
@@ -131,9 +175,9 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it('depends on healthy Kafka, registry, Jaeger, Postgres and Keycloak and is told where they are', () => {
+    it('waits for the topics and ACLs, the registry, Jaeger, Postgres and Keycloak and is told where they are', () => {
       expect(Object.keys(service.depends_on ?? {})).toEqual(
-        expect.arrayContaining(['kafka', 'schema-registry', 'jaeger', 'postgres', 'keycloak']),
+        expect.arrayContaining(['kafka-topics', 'schema-registry', 'jaeger', 'postgres', 'keycloak']),
       );
       expect(service.environment).toMatchObject({
         KAFKA_BROKERS: 'kafka:19092',
@@ -143,6 +187,9 @@ describe('docker-compose.yml', () => {
         OIDC_DISCOVERY_URL: 'http://keycloak:8180/realms/switchboard/.well-known/openid-configuration',
       });
       expect(String(service.environment?.DATABASE_URL)).toContain('@postgres:5432/');
+      // As its own Kafka principal, named after it (KAFKA_SASL_USERNAME's default).
+      expect(service.environment?.KAFKA_SASL_USERNAME).toBeUndefined();
+      expect(service.environment?.KAFKA_SASL_PASSWORD).toBe(fromEnvFile(passwordVariable(name)));
     });
 
     it('publishes the port its own package listens on by default', () => {

@@ -3,7 +3,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEndpoints, waitFor } from '@switchboard/testing';
+import { stackEndpoints, testKafkaSecurity, waitFor } from '@switchboard/testing';
 
 const schema = {
   type: 'record',
@@ -18,10 +18,13 @@ const schema = {
 
 describe('Kafka and the schema registry', () => {
   const endpoints = stackEndpoints();
+  // As any kafkajs application would connect: SASL/SCRAM with the principal's name and password.
+  const { sasl } = testKafkaSecurity();
   const kafka = new Kafka({
     clientId: 'smoke',
     brokers: [...endpoints.kafkaBrokers],
     logLevel: logLevel.NOTHING,
+    ...(sasl && { sasl: { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password } }),
   });
   const registry = new SchemaRegistry({ host: endpoints.schemaRegistryUrl });
   const topic = `smoke.charge-${randomUUID()}.v1`;

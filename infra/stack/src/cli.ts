@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { tokenUrlOf } from '@switchboard/config';
 import { join } from 'node:path';
 import type { ComponentName } from './component.ts';
+import { kafkaCaFile, LOCAL_KAFKA_TLS_BROKER } from './components/kafka.ts';
 import { ENDPOINT_ENV, resolveEndpoints, withoutPassword } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
@@ -50,7 +51,7 @@ function parseComponents(args: readonly string[]): ComponentName[] | undefined {
 function printEndpoints(): void {
   const endpoints = resolveEndpoints();
   const rows: [string, string, string][] = [
-    ['Kafka bootstrap', endpoints.kafkaBrokers.join(','), ENDPOINT_ENV.kafkaBrokers],
+    ['Kafka bootstrap (SASL)', endpoints.kafkaBrokers.join(','), ENDPOINT_ENV.kafkaBrokers],
     ['Schema registry (Confluent API)', endpoints.schemaRegistryUrl, ENDPOINT_ENV.schemaRegistryUrl],
     ['OTLP/HTTP (traces in)', endpoints.otlpHttpUrl, ENDPOINT_ENV.otlpHttpUrl],
     ['Jaeger query API', endpoints.jaegerQueryUrl, ENDPOINT_ENV.jaegerQueryUrl],
@@ -62,6 +63,12 @@ function printEndpoints(): void {
   const width = Math.max(...rows.map(([label]) => label.length));
   print('\nEndpoints (override with the variable on the right):');
   for (const [label, url, variable] of rows) print(`  ${label.padEnd(width)}  ${url}  (${variable})`);
+  if ((process.env[ENDPOINT_ENV.kafkaBrokers] ?? '').trim() === '') {
+    print(
+      `\nKafka: SASL_PLAINTEXT on ${endpoints.kafkaBrokers.join(',')}, SASL_SSL on ${LOCAL_KAFKA_TLS_BROKER} (certificate ${kafkaCaFile(stackPaths())}), SCRAM-SHA-512;` +
+        `\n  each principal's password (generated): ${join(secretsDir(), 'kafka-principals')}/<principal>`,
+    );
+  }
   if ((process.env[ENDPOINT_ENV.oidcIssuerUrl] ?? '').trim() === '') {
     print(
       `\nOIDC client secrets (generated, one file per client): ${join(secretsDir(), 'oidc-clients')}/<client id>`,

@@ -33,8 +33,8 @@ export interface Component {
   command(paths: StackPaths): Promise<SpawnSpec>;
   /** Preparation before each start, idempotent (e.g. formatting storage once); `log` takes progress lines. */
   prepare?(paths: StackPaths, logFile: string, log?: (line: string) => void): Promise<void>;
-  /** True when it answers requests. */
-  healthy(): Promise<boolean>;
+  /** True when it answers requests (as the stack's own client where it asks for credentials). */
+  healthy(paths: StackPaths): Promise<boolean>;
   /** Settings applied once it is healthy (idempotent); `log` takes progress lines. */
   configure?(paths: StackPaths, log?: (line: string) => void): Promise<void>;
 }

@@ -20,4 +20,12 @@ export {
   type ComponentState,
   type UpResult,
 } from './stack.ts';
+export {
+  KAFKA_ADMIN_PRINCIPAL,
+  KAFKA_TEST_PRINCIPAL,
+  kafkaCaFile,
+  kafkaPasswordFile,
+  LOCAL_KAFKA_TLS_BROKER,
+  stackKafkaPrincipals,
+} from './components/kafka.ts';
 export { withPostgresClient } from './components/postgres.ts';

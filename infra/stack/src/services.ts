@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_PORTS } from '@switchboard/config';
 import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
+import { kafkaPasswordFile } from './components/kafka.ts';
 import { clientSecretFile } from './secrets.ts';
 import type { StackPaths } from './paths.ts';
 import {
@@ -55,6 +56,17 @@ function ownClient(paths: StackPaths, name: string): Record<string, string> {
 }
 
 /**
+ * Each service connects to Kafka as its own principal, with the password the stack generated for
+ * it, unless the environment names a principal or a password (Kafka of another deployment).
+ */
+function ownKafkaPrincipal(paths: StackPaths, name: string): Record<string, string> {
+  const env = process.env;
+  if (env.KAFKA_BROKERS || env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD || env.KAFKA_SASL_PASSWORD_FILE)
+    return {};
+  return { KAFKA_SASL_USERNAME: name, KAFKA_SASL_PASSWORD_FILE: kafkaPasswordFile(name, paths) };
+}
+
+/**
  * Starts each built service that is not running — from its `dist`, on 127.0.0.1, with the stack's
  * endpoints and PGlite under the service's `.data` folder — and waits until every one is ready.
  */
@@ -84,7 +96,13 @@ export async function servicesUp(paths: StackPaths, log: (line: string) => void)
           command: process.execPath,
           args: [main],
           cwd: join(root, 'services', name),
-          env: { ...env, ...ownClient(paths, name), HOST: '127.0.0.1', PORT: String(port) },
+          env: {
+            ...env,
+            ...ownClient(paths, name),
+            ...ownKafkaPrincipal(paths, name),
+            HOST: '127.0.0.1',
+            PORT: String(port),
+          },
         },
         logFile(paths, name),
       );

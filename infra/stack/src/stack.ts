@@ -157,7 +157,7 @@ export async function componentState(
   const variable = overridingVariable(component, env);
   if (variable) return { kind: 'external', variable };
   const pids = await ownPids(component, paths);
-  if (pids.length > 0) return { kind: 'running', pids, healthy: await component.healthy() };
+  if (pids.length > 0) return { kind: 'running', pids, healthy: await component.healthy(paths) };
   for (const port of component.ports) {
     if (await portOpen(port)) {
       const holders = await pidsListeningOn(port);
@@ -181,7 +181,7 @@ async function lastLines(file: string, count: number): Promise<string> {
 async function waitHealthy(component: Component, paths: StackPaths, pid: number | undefined): Promise<void> {
   const deadline = Date.now() + component.startTimeoutSeconds * 1000;
   while (Date.now() < deadline) {
-    if (await component.healthy()) return;
+    if (await component.healthy(paths)) return;
     if (pid !== undefined && !isAlive(pid)) {
       const log = logFile(paths, component.name);
       throw new StackError(

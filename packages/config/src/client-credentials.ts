@@ -1,4 +1,5 @@
-import { LOCAL_OIDC_ISSUER, secretFromEnv } from './index.ts';
+import { LOCAL_OIDC_ISSUER } from './index.ts';
+import { secretFromEnv } from './env.ts';
 
 /**
  * The token endpoint of an issuer where it says nothing else (`OIDC_TOKEN_URL`): Keycloak's layout,

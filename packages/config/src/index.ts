@@ -1,27 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tokenUrlOf } from './client-credentials.ts';
+import { ConfigError } from './env.ts';
+import { type KafkaSecurity, kafkaEnv, kafkaSecurityOf } from './kafka.ts';
 
-/** A configuration problem found at boot; its message names every offending variable. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-/**
- * Parses environment variables against a zod schema into a typed object. Fails with one line per
- * bad or missing variable, naming it, so a misconfigured service stops at once and says why.
- */
-export function parseEnv<Schema extends z.ZodType>(
-  schema: Schema,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): z.output<Schema> {
-  const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-  );
-  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
-}
+export { ConfigError, parseEnv, secretFromEnv } from './env.ts';
+export {
+  KAFKA_SASL_MECHANISMS,
+  KAFKA_SECURITY_PROTOCOLS,
+  type KafkaSecurity,
+  kafkaEnv,
+  kafkaSecurityFromEnv,
+  kafkaSecurityOf,
+} from './kafka.ts';
 
 /** Each service's HTTP port unless its `PORT` says otherwise: where tools find it on the local stack. */
 export const DEFAULT_PORTS = {
@@ -94,6 +84,7 @@ export function serviceEnv(service: string, defaultPort: number) {
       .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d+$/.test(b)), {
         message: 'KAFKA_BROKERS must be a comma-separated list of host:port',
       }),
+    ...kafkaEnv(service),
     SCHEMA_REGISTRY_URL: url('SCHEMA_REGISTRY_URL').default('http://127.0.0.1:8081/apis/ccompat/v7'),
     OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
     DATABASE_URL: z
@@ -212,6 +203,8 @@ export interface ServiceConfig {
   readonly host: string;
   readonly port: number;
   readonly kafkaBrokers: readonly string[];
+  /** How it authenticates to Kafka: its own principal, named after the service unless KAFKA_SASL_USERNAME says otherwise. */
+  readonly kafkaSecurity: KafkaSecurity;
   readonly schemaRegistryUrl: string;
   readonly otlpEndpoint: string | undefined;
   readonly databaseUrl: string | undefined;
@@ -235,6 +228,7 @@ export function serviceConfigOf(
     host: vars.HOST,
     port: vars.PORT,
     kafkaBrokers: vars.KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurityOf(vars),
     schemaRegistryUrl: vars.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
     otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
     databaseUrl: vars.DATABASE_URL,
@@ -245,33 +239,6 @@ export function serviceConfigOf(
     production: vars.NODE_ENV === 'production',
     security: httpSecurityConfigOf(vars),
   };
-}
-
-/**
- * A secret given either in the variable `name` or in a file named by `<name>_FILE` (a mounted
- * secret; the local stack generates such files). Neither in the repo nor in any message: a problem
- * names the variable and the file, never the value.
- */
-export function secretFromEnv(
-  name: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): string | undefined {
-  const direct = env[name]?.trim();
-  const file = env[`${name}_FILE`]?.trim();
-  if (direct && file)
-    throw new ConfigError(`invalid configuration:\n  ${name}: set ${name} or ${name}_FILE, not both`);
-  if (direct) return direct;
-  if (!file) return undefined;
-  let value: string;
-  try {
-    value = readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    throw new ConfigError(
-      `invalid configuration:\n  ${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  if (value === '') throw new ConfigError(`invalid configuration:\n  ${name}_FILE: ${file} is empty`);
-  return value;
 }
 
 export {

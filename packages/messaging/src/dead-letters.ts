@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { DLQ_READER_GROUP_PREFIX, replayGroupOf } from './acls.ts';
 import { HEADERS } from './consumer.ts';
 import type { EventPublisher } from './publisher.ts';
 import type { TopicNames } from './topic-names.ts';
@@ -28,11 +29,12 @@ function text(headers: IHeaders | undefined, name: string): string {
   return first?.toString() ?? '';
 }
 
-/** The group that remembers which dead letters of a consumer were replayed. */
-const replayGroup = (consumer: string): string => `${consumer}.dlq-replay`;
-
 /** Reads a whole topic as it is now (up to its high watermarks) without committing anything. */
-async function readAll(kafka: Kafka, topic: string): Promise<{ partition: number; message: KafkaMessage }[]> {
+async function readAll(
+  kafka: Kafka,
+  names: TopicNames,
+  topic: string,
+): Promise<{ partition: number; message: KafkaMessage }[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
@@ -42,7 +44,7 @@ async function readAll(kafka: Kafka, topic: string): Promise<{ partition: number
   );
   const records: { partition: number; message: KafkaMessage }[] = [];
   if (remaining.size === 0) return records;
-  const consumer = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
+  const consumer = kafka.consumer({ groupId: names.group(`${DLQ_READER_GROUP_PREFIX}${randomUUID()}`) });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve) => {
@@ -70,12 +72,12 @@ export async function listDeadLetters(
   const admin = kafka.admin();
   await admin.connect();
   const committed = new Map(
-    (await admin.fetchOffsets({ groupId: replayGroup(consumer), topics: [dlq] }))
+    (await admin.fetchOffsets({ groupId: names.group(replayGroupOf(consumer)), topics: [dlq] }))
       .flatMap((t) => t.partitions)
       .map((p) => [p.partition, Number(p.offset)]),
   );
   await admin.disconnect();
-  return (await readAll(kafka, dlq)).map(({ partition, message }) => ({
+  return (await readAll(kafka, names, dlq)).map(({ partition, message }) => ({
     partition,
     offset: message.offset,
     key: message.key?.toString() ?? '',
@@ -122,7 +124,7 @@ export async function replayDeadLetters(
   const admin = kafka.admin();
   await admin.connect();
   await admin.setOffsets({
-    groupId: replayGroup(consumer),
+    groupId: names.group(replayGroupOf(consumer)),
     topic: names.deadLetter(topic, consumer),
     partitions: [...next.entries()].map(([partition, offset]) => ({ partition, offset: String(offset) })),
   });

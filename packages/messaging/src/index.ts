@@ -18,7 +18,7 @@ export {
 export { DEFAULT_PLAUSIBILITY, implausibility, type PlausibilityLimits } from './plausibility.ts';
 export { eventHandler, type EventHandlerClass } from './event-handler.ts';
 export { Inbox } from './inbox.ts';
-export { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
+export { createMessaging, kafkaClientConfig, type Messaging, type MessagingOptions } from './messaging.ts';
 export { type MessagingMetrics, NO_METRICS } from './metrics.ts';
 export {
   MESSAGING,
@@ -45,6 +45,16 @@ export {
 } from './registry.ts';
 export { AvroSerde, frame, InvalidEventError } from './serde.ts';
 export { TopicNames } from './topic-names.ts';
+export {
+  type AclChange,
+  type AclPlan,
+  applyAcls,
+  describeAcl,
+  kafkaPrincipals,
+  OPERATOR_PRINCIPAL,
+  plannedAcls,
+  removeAcls,
+} from './acls.ts';
 export { applyTopics, plannedTopics, type TopicChange, type TopicPlan } from './topics.ts';
 export { extractTraceContext, injectTraceContext, withProcessSpan, withPublishSpan } from './tracing.ts';
 export { MESSAGING_TABLES_SQL, migrateMessagingTables } from './schema.ts';

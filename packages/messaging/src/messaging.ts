@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { connect, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import kafkajs, { type ISocketFactory, type Kafka } from 'kafkajs';
+import { type KafkaSecurity, kafkaSecurityFromEnv } from '@switchboard/config';
+import kafkajs, { type ISocketFactory, type Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
 import { EventPublisher } from './publisher.ts';
 import { SchemaRegistryClient } from './registry.ts';
@@ -11,6 +13,8 @@ export interface MessagingOptions {
   /** Used as the Kafka client id. */
   readonly service: string;
   readonly brokers: readonly string[];
+  /** How it authenticates to Kafka (default: from the KAFKA_SECURITY_PROTOCOL/KAFKA_SASL_* variables, principal `service`). */
+  readonly security?: KafkaSecurity;
   readonly registryUrl: string;
   readonly metrics?: MessagingMetrics;
   /** How long start-up keeps retrying an unreachable registry (default 60 s). */
@@ -44,13 +48,43 @@ const socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
   return socket;
 };
 
-export function createMessaging(options: MessagingOptions): Messaging {
-  const kafka = new kafkajs.Kafka({
-    clientId: options.service,
-    brokers: [...options.brokers],
+const SASL_MECHANISMS = {
+  'SCRAM-SHA-512': 'scram-sha-512',
+  'SCRAM-SHA-256': 'scram-sha-256',
+  PLAIN: 'plain',
+} as const;
+
+/**
+ * A kafkajs client's configuration: its id, the brokers and its security (SASL with the principal's
+ * password; TLS checking the broker against the given CA file or the system's).
+ */
+export function kafkaClientConfig(
+  clientId: string,
+  brokers: readonly string[],
+  security: KafkaSecurity,
+): KafkaConfig {
+  const sasl = security.sasl;
+  return {
+    clientId,
+    brokers: [...brokers],
     logLevel: kafkajs.logLevel.WARN,
     socketFactory,
-  });
+    ...(sasl && {
+      sasl: {
+        mechanism: SASL_MECHANISMS[sasl.mechanism],
+        username: sasl.username,
+        password: sasl.password,
+      } as SASLOptions,
+    }),
+    ...(security.tls && {
+      ssl: security.tls.caFile ? { ca: [readFileSync(security.tls.caFile, 'utf8')] } : true,
+    }),
+  };
+}
+
+export function createMessaging(options: MessagingOptions): Messaging {
+  const security = options.security ?? kafkaSecurityFromEnv(options.service);
+  const kafka = new kafkajs.Kafka(kafkaClientConfig(options.service, options.brokers, security));
   const registry = new SchemaRegistryClient({
     url: options.registryUrl,
     unavailableTimeoutMs: options.registryTimeoutMs,

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEndpoints } from '@switchboard/testing';
+import { stackEndpoints, testKafkaSecurity } from '@switchboard/testing';
+import { kafkaClientConfig } from '../src/messaging.ts';
 import { applyTopics, plannedTopics, type TopicPlan } from '../src/topics.ts';
 
 describe('applyTopics', () => {
   const { kafkaBrokers } = stackEndpoints();
-  const admin = new Kafka({
-    clientId: 'topics-test',
-    brokers: [...kafkaBrokers],
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  const admin = new Kafka(kafkaClientConfig('topics-test', kafkaBrokers, testKafkaSecurity())).admin();
   const name = `test.topics-${randomUUID()}.v1`;
 
   beforeAll(() => admin.connect());

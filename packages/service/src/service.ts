@@ -113,6 +113,7 @@ class ServiceModule {
         MessagingModule.forRoot({
           service: definition.name,
           brokers: config.kafkaBrokers,
+          security: config.kafkaSecurity,
           registryUrl: config.schemaRegistryUrl,
           topicPrefix: config.topicPrefix,
           publishes: definition.publishes,

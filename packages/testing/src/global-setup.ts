@@ -1,21 +1,63 @@
 import type { TestProject } from 'vitest/node';
-import { tokenUrlOf } from '@switchboard/config';
+import { readFile } from 'node:fs/promises';
+import { kafkaSecurityFromEnv, tokenUrlOf } from '@switchboard/config';
 import {
   down,
+  KAFKA_TEST_PRINCIPAL,
+  kafkaCaFile,
+  kafkaPasswordFile,
+  LOCAL_KAFKA_TLS_BROKER,
   readClientSecret,
   realmClientIds,
   resolveEndpoints,
+  stackKafkaPrincipals,
+  stackPaths,
   type StackEndpoints,
   up,
 } from '@switchboard/stack';
 import { silenceKafkajsTimerWarning } from '@switchboard/messaging';
 import { containersAvailable, startContainers } from './containers.ts';
-import { IDENTITY_KEY, STACK_KEY } from './stack-key.ts';
+import type { TestKafka } from './kafka.ts';
+import { IDENTITY_KEY, KAFKA_KEY, STACK_KEY } from './stack-key.ts';
 import type { TestIdentity } from './tokens.ts';
 
-function provideStack(project: TestProject, endpoints: StackEndpoints, client: TestIdentity): void {
+function provideStack(
+  project: TestProject,
+  endpoints: StackEndpoints,
+  client: TestIdentity,
+  kafka: TestKafka,
+): void {
   (project.provide as (key: string, value: unknown) => void)(STACK_KEY, endpoints);
   (project.provide as (key: string, value: unknown) => void)(IDENTITY_KEY, client);
+  (project.provide as (key: string, value: unknown) => void)(KAFKA_KEY, kafka);
+}
+
+/**
+ * The tests' Kafka principal: where Kafka is another deployment (`KAFKA_BROKERS`), the one the
+ * KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_* variables name (default `switchboard-tests`); on the local
+ * stack, `switchboard-tests` with every principal's password and the TLS listener.
+ */
+async function testKafkaOf(): Promise<TestKafka> {
+  const external = process.env.KAFKA_BROKERS?.trim();
+  const principals: Record<string, string> = {};
+  if (!external) {
+    const paths = stackPaths();
+    for (const principal of stackKafkaPrincipals())
+      principals[principal] = (await readFile(kafkaPasswordFile(principal, paths), 'utf8')).trim();
+  }
+  const security = external
+    ? kafkaSecurityFromEnv(KAFKA_TEST_PRINCIPAL)
+    : kafkaSecurityFromEnv(KAFKA_TEST_PRINCIPAL, { KAFKA_SASL_PASSWORD: principals[KAFKA_TEST_PRINCIPAL] });
+  return {
+    protocol: security.protocol,
+    ...(security.sasl && {
+      mechanism: security.sasl.mechanism,
+      username: security.sasl.username,
+      password: security.sasl.password,
+    }),
+    principals,
+    ...(!external && { tls: { brokers: [LOCAL_KAFKA_TLS_BROKER], caFile: kafkaCaFile(stackPaths()) } }),
+  };
 }
 
 /**
@@ -59,14 +101,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (useContainers) {
     say('Docker engine found: starting the infrastructure with testcontainers');
     const containers = await startContainers(say);
-    provideStack(project, containers.endpoints, containers.identity);
+    // The container's broker takes anyone: no SASL, no authorizer.
+    provideStack(project, containers.endpoints, containers.identity, {
+      protocol: 'PLAINTEXT',
+      principals: {},
+    });
     return containers.stop;
   }
 
   say('no Docker engine: using the local stack (pnpm stack)');
   const { started } = await up({ log: say });
   const endpoints = resolveEndpoints();
-  provideStack(project, endpoints, await testIdentityOf(endpoints));
+  provideStack(project, endpoints, await testIdentityOf(endpoints), await testKafkaOf());
   return async () => {
     if (started.length === 0) return;
     say(`stopping what this run started: ${started.join(', ')}`);

@@ -1,5 +1,6 @@
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export { type DatabaseKind, describeOnEachDatabase, type EachDatabase } from './each-database.ts';
+export { kafkaPrincipal, testKafka, testKafkaSecurity, type TestKafka } from './kafka.ts';
 export { JaegerReader, type JaegerSpan, type JaegerTrace } from './jaeger.ts';
 export { MailReader, type DeliveredMail } from './mail.ts';
 export { stackEndpoints } from './provided.ts';

@@ -18,10 +18,13 @@ import {
   TOPICS,
 } from '@switchboard/contracts';
 import {
+  applyAcls,
   applyTopics,
   createMessaging,
   type Messaging,
+  plannedAcls,
   plannedTopics,
+  removeAcls,
   silenceKafkajsTimerWarning,
 } from '@switchboard/messaging';
 import { type RunningService, type ServiceDefinition, startService } from '@switchboard/service';
@@ -30,6 +33,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { stackEndpoints } from './provided.ts';
 import { accessToken } from './tokens.ts';
+import { testKafkaSecurity } from './kafka.ts';
 import { waitFor } from './wait-for.ts';
 
 // kafkajs is CommonJS and Node's ESM loader cannot see this export by name.
@@ -104,7 +108,12 @@ export async function configureTopic(
   }
 }
 
-export async function createTestTopics(): Promise<TestTopics> {
+/**
+ * `acls`: also grant each principal of the catalog what it may do on these topics (as `topics
+ * apply` does for an environment), so services running as their own principals work on them,
+ * and take the grants back at cleanup.
+ */
+export async function createTestTopics(options: { acls?: boolean } = {}): Promise<TestTopics> {
   silenceKafkajsTimerWarning();
   const { kafkaBrokers, schemaRegistryUrl } = stackEndpoints();
   const prefix = `t${randomUUID().slice(0, 8)}.`;
@@ -118,6 +127,8 @@ export async function createTestTopics(): Promise<TestTopics> {
   await admin.connect();
   const plans = plannedTopics(TOPICS, messaging.names);
   await applyTopics(admin, plans);
+  const acls = options.acls ? plannedAcls(TOPICS, messaging.names) : [];
+  if (acls.length > 0) await applyAcls(admin, acls, { names: messaging.names });
   let publisherStarted: Promise<void> | undefined;
   const records: TestTopics['records'] = async (topic, until, timeoutMs = 30_000) => {
     const consumer = messaging.kafka.consumer({ groupId: `reader-${randomUUID()}` });
@@ -165,6 +176,7 @@ export async function createTestTopics(): Promise<TestTopics> {
     configure: (topic, configs) => configureTopic(messaging.kafka, messaging.names.physical(topic), configs),
     async cleanup() {
       if (publisherStarted) await messaging.publisher.stop();
+      await removeAcls(admin, acls).catch(() => undefined);
       await admin.deleteTopics({ topics: plans.map((p) => p.name) }).catch(() => undefined);
       await admin.disconnect();
       for (const topic of Object.keys(TOPICS)) {
@@ -224,6 +236,7 @@ export async function startTestService(
     host: '127.0.0.1',
     port: 0,
     kafkaBrokers,
+    kafkaSecurity: testKafkaSecurity(),
     schemaRegistryUrl,
     otlpEndpoint: undefined,
     databaseUrl: options.databaseUrl,

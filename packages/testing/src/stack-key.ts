@@ -7,3 +7,6 @@ export const STACK_KEY = 'switchboard.stack';
 
 /** The key under which it provides the test client of the identity provider (see tokens.ts). */
 export const IDENTITY_KEY = 'switchboard.identity';
+
+/** The key under which it provides how the tests reach Kafka (see kafka.ts). */
+export const KAFKA_KEY = 'switchboard.kafka';

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { loadConfig as load } from './config.ts';
+
+/** The configuration with its Kafka principal's password given, as every deployment must. */
+const loadConfig = (env: NodeJS.ProcessEnv) => load({ KAFKA_SASL_PASSWORD: 'p', ...env });
 
 describe('conference-bridge configuration', () => {
   it('has one bridge of 100 ports by default', () => {

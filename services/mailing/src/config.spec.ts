@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig as load } from './config.ts';
 
-/** mailing's configuration with its client secret given, as every deployment must. */
-const loadConfig = (env: NodeJS.ProcessEnv) => load({ OIDC_CLIENT_SECRET: 'a-secret', ...env });
+/** mailing's configuration with its client secret and Kafka password given, as every deployment must. */
+const loadConfig = (env: NodeJS.ProcessEnv) =>
+  load({ OIDC_CLIENT_SECRET: 'a-secret', KAFKA_SASL_PASSWORD: 'p', ...env });
 
 describe('loadConfig', () => {
   it('points at the local stack by default and spools letters under DATA_DIR', () => {
@@ -34,18 +35,22 @@ describe('loadConfig', () => {
   });
 
   it('needs its own client secret, from the variable or a file, and never says it', () => {
-    expect(() => load({})).toThrow(/OIDC_CLIENT_SECRET: required \(or OIDC_CLIENT_SECRET_FILE\)/);
+    expect(() => load({ KAFKA_SASL_PASSWORD: 'p' })).toThrow(
+      /OIDC_CLIENT_SECRET: required \(or OIDC_CLIENT_SECRET_FILE\)/,
+    );
     const file = join(mkdtempSync(join(tmpdir(), 'mailing-')), 'secret');
     writeFileSync(file, 's3cr3t-from-a-file\n');
-    expect(load({ OIDC_CLIENT_SECRET_FILE: file }).client).toMatchObject({
-      clientId: 'mailing',
-      clientSecret: 's3cr3t-from-a-file',
-      tokenUrl: 'http://127.0.0.1:8180/realms/switchboard/protocol/openid-connect/token',
-    });
-    expect(() => load({ OIDC_CLIENT_SECRET_FILE: `${file}.missing` })).toThrow(
-      /OIDC_CLIENT_SECRET_FILE: cannot read .*\.missing \(ENOENT\)/,
+    expect(loadConfig({ OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_SECRET_FILE: file }).client).toMatchObject(
+      {
+        clientId: 'mailing',
+        clientSecret: 's3cr3t-from-a-file',
+        tokenUrl: 'http://127.0.0.1:8180/realms/switchboard/protocol/openid-connect/token',
+      },
     );
-    expect(() => load({ OIDC_CLIENT_SECRET: 'x', OIDC_CLIENT_SECRET_FILE: file })).toThrow(/not both/);
+    expect(() =>
+      loadConfig({ OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_SECRET_FILE: `${file}.missing` }),
+    ).toThrow(/OIDC_CLIENT_SECRET_FILE: cannot read .*\.missing \(ENOENT\)/);
+    expect(() => loadConfig({ OIDC_CLIENT_SECRET: 'x', OIDC_CLIENT_SECRET_FILE: file })).toThrow(/not both/);
   });
 
   it('fails naming each bad variable', () => {

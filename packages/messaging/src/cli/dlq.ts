@@ -2,7 +2,8 @@
 /**
  * `pnpm dlq list <topic> <consumer>`: the dead letters a consumer parked for a topic, with why.
  * `pnpm dlq replay <topic> <consumer>`: sends those not yet replayed back to the topic.
- * Both use KAFKA_BROKERS (default 127.0.0.1:9092) and TOPIC_PREFIX (default none).
+ * Both use KAFKA_BROKERS (default 127.0.0.1:9092), TOPIC_PREFIX (default none) and the Kafka
+ * principal `operator` (KAFKA_SASL_PASSWORD or _FILE; `./switchboard dlq` points at the local stack's).
  *
  * `pnpm dlq list outbox <service>`: the events the service's outbox relay parked because the broker
  * refused them for good. `pnpm dlq replay outbox <service> [id…]`: puts them (or those named) back
@@ -13,6 +14,7 @@ import {
   ClientCredentials,
   clientCredentialsFromEnv,
   DEFAULT_PORTS,
+  kafkaSecurityFromEnv,
   serviceUrlFromEnv,
   type ServiceWithPort,
 } from '@switchboard/config';
@@ -20,7 +22,9 @@ import type { OutboxDeadLetter } from '../outbox-dead-letters.ts';
 import { silenceKafkajsTimerWarning } from '../warnings.ts';
 import { brokersFromEnv } from './env.ts';
 import kafkajs from 'kafkajs';
+import { OPERATOR_PRINCIPAL } from '../acls.ts';
 import { listDeadLetters, replayDeadLetters } from '../dead-letters.ts';
+import { kafkaClientConfig } from '../messaging.ts';
 import { EventPublisher } from '../publisher.ts';
 import { SchemaRegistryClient } from '../registry.ts';
 import { AvroSerde } from '../serde.ts';
@@ -117,7 +121,10 @@ async function main([command, topic, consumer, ...rest]: readonly string[]): Pro
   }
   if (topic === 'outbox') return outbox(command, consumer, rest);
   const brokers = brokersFromEnv();
-  const kafka = new kafkajs.Kafka({ clientId: 'switchboard-dlq', brokers, logLevel: kafkajs.logLevel.WARN });
+  // As the operator's Kafka principal unless KAFKA_SASL_USERNAME names another.
+  const kafka = new kafkajs.Kafka(
+    kafkaClientConfig('switchboard-dlq', brokers, kafkaSecurityFromEnv(OPERATOR_PRINCIPAL)),
+  );
   const names = new TopicNames(process.env.TOPIC_PREFIX ?? '');
   if (command === 'list') {
     const letters = await listDeadLetters(kafka, names, topic, consumer);

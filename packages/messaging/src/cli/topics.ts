@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 /**
  * `pnpm topics apply | plan`: creates or updates every topic of the catalog (with each consumer's
- * retry and dead-letter topics) on the Kafka of KAFKA_BROKERS, idempotently.
+ * retry and dead-letter topics) and the ACLs it implies on the Kafka of KAFKA_BROKERS, idempotently.
+ * It connects as the principal `switchboard-admin` unless KAFKA_SASL_USERNAME names another.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { kafkaSecurityFromEnv } from '@switchboard/config';
+import kafkajs from 'kafkajs';
+import { applyAcls, describeAcl, plannedAcls } from '../acls.ts';
+import { kafkaClientConfig } from '../messaging.ts';
+import { TopicNames } from '../topic-names.ts';
 import { silenceKafkajsTimerWarning } from '../warnings.ts';
 import { brokersFromEnv } from './env.ts';
 import { applyTopics, plannedTopics } from '../topics.ts';
@@ -12,12 +17,16 @@ const USAGE = 'usage: pnpm topics <apply|plan> [--replication-factor N]';
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command] = argv;
-  const plans = plannedTopics();
+  const names = new TopicNames(process.env.TOPIC_PREFIX ?? '');
+  const plans = plannedTopics(undefined, names);
+  const acls = plannedAcls(undefined, names);
   if (command === 'plan') {
     for (const p of plans) {
       const configs = Object.entries(p.configs).map(([k, v]) => `${k}=${v}`);
-      console.log(`${p.name}  partitions=${p.partitions}  ${configs.join(' ')}`);
+      console.log(`topic ${p.name}  partitions=${p.partitions}  ${configs.join(' ')}`);
     }
+    for (const acl of acls) console.log(`allow ${describeAcl(acl)}`);
+    console.log(`${plans.length} topics, ${acls.length} ACLs`);
     return 0;
   }
   if (command !== 'apply') {
@@ -27,7 +36,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const flag = argv.indexOf('--replication-factor');
   const replicationFactor = flag >= 0 ? Number(argv[flag + 1]) : undefined;
   const brokers = brokersFromEnv();
-  const admin = new Kafka({ clientId: 'switchboard-topics', brokers, logLevel: logLevel.WARN }).admin();
+  const admin = new kafkajs.Kafka(
+    kafkaClientConfig('switchboard-topics', brokers, kafkaSecurityFromEnv('switchboard-admin')),
+  ).admin();
   await admin.connect();
   try {
     const changes = await applyTopics(admin, plans, { replicationFactor });
@@ -38,6 +49,21 @@ async function main(argv: readonly string[]): Promise<number> {
     const count = (action: string): number => changes.filter((c) => c.action === action).length;
     console.log(
       `${changes.length} topics on ${brokers.join(',')}: ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged`,
+    );
+    const aclChanges = await applyAcls(admin, acls, { names });
+    if (!aclChanges) {
+      console.log('ACLs: none applied, the cluster has no authorizer (every client may do anything)');
+      return 0;
+    }
+    let unchanged = 0;
+    for (const change of aclChanges) {
+      if (change.action === 'unchanged') unchanged = change.count;
+      else console.log(`${change.action.padEnd(9)} allow ${describeAcl(change.acl)}`);
+    }
+    const acted = (action: 'created' | 'deleted'): number =>
+      aclChanges.filter((c) => c.action === action).length;
+    console.log(
+      `${acls.length} ACLs: ${acted('created')} created, ${acted('deleted')} deleted, ${unchanged} unchanged`,
     );
     return 0;
   } finally {
