@@ -52,7 +52,8 @@ const PROBES: readonly Probe[] = [
     otherScope: 'bridge.calls:write',
     foreignScope: 'billing.invoices:read',
     config: () => {
-      const config = bridgeConfig({});
+      // Read for its bridges only; the service under test connects as the tests' Kafka principal.
+      const config = bridgeConfig({ KAFKA_SASL_PASSWORD: 'not used' });
       return { bridges: config.bridges, accessCodeDigits: config.accessCodeDigits };
     },
   },

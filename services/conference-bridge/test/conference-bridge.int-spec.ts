@@ -50,6 +50,8 @@ describe('conference-bridge', () => {
   beforeAll(async () => {
     topics = await createTestTopics();
     const config = loadConfig({
+      // Read for its bridges only; the service under test connects as the tests' Kafka principal.
+      KAFKA_SASL_PASSWORD: 'not used',
       BRIDGES: JSON.stringify([
         { id: 'small', name: 'Small bridge', dialInNumber: '+49 30 5550199', ports: 20 },
       ]),

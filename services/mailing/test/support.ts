@@ -11,7 +11,10 @@ export function mailingConfig(
   printSpoolDir: string,
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const defaults = loadConfig({ OIDC_CLIENT_SECRET: 'not used: the tests set their own client' });
+  const defaults = loadConfig({
+    OIDC_CLIENT_SECRET: 'not used: the tests set their own client',
+    KAFKA_SASL_PASSWORD: 'not used: the tests connect as their own Kafka principal',
+  });
   return {
     smtpUrl: stackEndpoints().smtpUrl,
     mailFrom: defaults.mailFrom,
