@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes .env beside docker-compose.yml with a random secret for Keycloak's bootstrap admin, for
-# every client of infra/identity/switchboard-realm.json and for every Kafka principal (and the
-# broker) docker-compose.yml names (compose reads .env; git ignores it). An existing .env is kept,
+# every client of infra/identity/switchboard-realm.json and for every password docker-compose.yml
+# requires (Kafka's principals and broker, each PostgreSQL database's role) (compose reads .env; git ignores it). An existing .env is kept,
 # and only missing variables are added.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,7 +14,8 @@ add KEYCLOAK_ADMIN_PASSWORD
 for variable in $(grep -o 'SWITCHBOARD_SECRET_[A-Z0-9_]*' "$ROOT/infra/identity/switchboard-realm.json" | sort -u); do
   add "$variable"
 done
-for variable in $(grep -o 'KAFKA_[A-Z0-9_]*PASSWORD[A-Z0-9_]*:?' "$ROOT/docker-compose.yml" | tr -d ':?' | sort -u); do
+# Every password docker-compose.yml requires from .env: Kafka's principals and broker, PostgreSQL's roles.
+for variable in $(grep -o '[A-Z0-9_]*PASSWORD[A-Z0-9_]*:?run infra/docker/generate-env.sh' "$ROOT/docker-compose.yml" | cut -d: -f1 | sort -u); do
   add "$variable"
 done
 echo "secrets in $ENV_FILE (mode 600); a client's secret is its SWITCHBOARD_SECRET_<CLIENT_ID> line, a Kafka principal's password its KAFKA_PASSWORD_<PRINCIPAL> line"

@@ -9,6 +9,7 @@ import { scopesOf, type TopicName } from '@switchboard/contracts';
 import {
   accessToken,
   createTestTopics,
+  knownClientSecret,
   stackEndpoints,
   testClient,
   testKafka,
@@ -113,6 +114,10 @@ export async function startSystem(
         TOPIC_PREFIX: topics.prefix,
         // Its own principal where the run knows its password (the local stack); the tests' elsewhere.
         ...(passwords[name] ? { KAFKA_SASL_USERNAME: name, KAFKA_SASL_PASSWORD: passwords[name] } : {}),
+        // And reads schemas as its own client (read-only), where the run knows its secret.
+        ...(knownClientSecret(name)
+          ? { SCHEMA_REGISTRY_USERNAME: name, SCHEMA_REGISTRY_PASSWORD: knownClientSecret(name) }
+          : {}),
         // Where billing's links point, and where mailing fetches invoice PDFs: this billing.
         ...(name === 'billing' ? { PUBLIC_URL: url.billing } : {}),
         ...(name === 'mailing' && url.billing ? { BILLING_URL: url.billing } : {}),

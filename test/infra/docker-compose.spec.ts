@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORTS } from '@switchboard/config';
 import { kafkaPrincipals } from '@switchboard/messaging';
 import { LOCAL_ENDPOINTS } from '@switchboard/stack';
+import { serviceDatabases } from '../../infra/stack/src/components/postgres.ts';
 
 /**
  * No Docker engine runs here, so docker-compose.yml is checked by reading it: what a user with
@@ -14,6 +15,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 interface ComposeService {
   image?: string;
+  entrypoint?: string[];
   build?: { context: string; dockerfile: string; args?: Record<string, string | number> };
   ports?: string[];
   environment?: Record<string, string | number>;
@@ -31,7 +33,7 @@ const services = compose.services;
 const INFRASTRUCTURE = ['kafka', 'schema-registry', 'jaeger', 'postgres', 'mailpit', 'keycloak'];
 const APPLICATIONS = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing'];
 /** One-shot steps that run to completion before the services start. */
-const SETUP = ['kafka-users', 'kafka-topics'];
+const SETUP = ['kafka-users', 'kafka-topics', 'contracts-register'];
 
 /** The .env variable of a Kafka principal's password (generate-env.sh writes every one compose names). */
 const passwordVariable = (principal: string): string =>
@@ -144,6 +146,57 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('asks every caller of the schema registry for credentials; only the contracts step registers schemas', () => {
+    const registry = services['schema-registry'];
+    expect(registry?.environment).toMatchObject({
+      SCHEMA_REGISTRY_AUTHENTICATION_METHOD: 'BASIC',
+      SCHEMA_REGISTRY_AUTHENTICATION_REALM: 'SchemaRegistry',
+    });
+    expect(registry?.entrypoint).toEqual(['/bin/bash', '/switchboard/schema-registry-auth.sh']);
+    const script = readFileSync(join(ROOT, 'infra', 'docker', 'schema-registry-auth.sh'), 'utf8');
+    for (const client of [...APPLICATIONS, 'contracts']) {
+      expect(script, client).toMatch(new RegExp(`\\b${client}:(reader|writer)\\b`));
+      const variable = `SWITCHBOARD_SECRET_${client.toUpperCase().replaceAll('-', '_')}`;
+      expect(registry?.environment?.[variable], variable).toBe(fromEnvFile(variable));
+    }
+    const register = services['contracts-register'];
+    expect(register?.command).toEqual(['node', 'node_modules/@switchboard/messaging/dist/cli/schemas.js']);
+    expect(register?.environment).toMatchObject({
+      SCHEMA_REGISTRY_USERNAME: 'contracts',
+      SCHEMA_REGISTRY_PASSWORD: fromEnvFile('SWITCHBOARD_SECRET_CONTRACTS'),
+    });
+    for (const name of APPLICATIONS) {
+      const variable = `SWITCHBOARD_SECRET_${name.toUpperCase().replaceAll('-', '_')}`;
+      expect(services[name]?.environment?.SCHEMA_REGISTRY_PASSWORD, name).toBe(fromEnvFile(variable));
+      expect(services[name]?.environment?.SCHEMA_REGISTRY_USERNAME, name).toBeUndefined();
+    }
+  });
+
+  it('gives each database a role of its own, and no service or Keycloak the superuser', () => {
+    const postgres = services.postgres;
+    expect(postgres?.volumes?.at(-1)).toBe(
+      './infra/postgres/roles.sh:/docker-entrypoint-initdb.d/zz-roles.sh:ro',
+    );
+    const databases = [
+      ...serviceDatabases(readFileSync(join(ROOT, 'infra', 'postgres', 'init.sql'), 'utf8')),
+      'keycloak',
+    ];
+    for (const database of databases) {
+      const variable = `POSTGRES_PASSWORD_${database.toUpperCase()}`;
+      expect(postgres?.environment?.[variable], variable).toBe(fromEnvFile(variable));
+    }
+    expect(services.keycloak?.environment).toMatchObject({
+      KC_DB_USERNAME: 'keycloak',
+      KC_DB_PASSWORD: fromEnvFile('POSTGRES_PASSWORD_KEYCLOAK'),
+    });
+    for (const name of APPLICATIONS) {
+      const database = name.replaceAll('-', '_');
+      expect(services[name]?.environment?.DATABASE_URL, name).toBe(
+        `postgres://${database}:${fromEnvFile(`POSTGRES_PASSWORD_${database.toUpperCase()}`)}@postgres:5432/${database}`,
+      );
+    }
+  });
+
   describe.each(APPLICATIONS)('service %s', (name) => {
     const service = services[name] ?? {};
 
@@ -175,9 +228,16 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it('waits for the topics and ACLs, the registry, Jaeger, Postgres and Keycloak and is told where they are', () => {
+    it('waits for the topics, ACLs and schemas, the registry, Jaeger, Postgres and Keycloak and is told where they are', () => {
       expect(Object.keys(service.depends_on ?? {})).toEqual(
-        expect.arrayContaining(['kafka-topics', 'schema-registry', 'jaeger', 'postgres', 'keycloak']),
+        expect.arrayContaining([
+          'kafka-topics',
+          'contracts-register',
+          'schema-registry',
+          'jaeger',
+          'postgres',
+          'keycloak',
+        ]),
       );
       expect(service.environment).toMatchObject({
         KAFKA_BROKERS: 'kafka:19092',

@@ -15,7 +15,12 @@ interface Realm {
     defaultClientScopes?: string[];
     optionalClientScopes?: string[];
   }[];
+  users?: { serviceAccountClientId?: string; realmRoles?: string[] }[];
+  scopeMappings?: { clientScope: string; roles: string[] }[];
 }
+
+/** Client scopes that carry no API scope: the token's subject, and the schema registry's roles. */
+const NOT_API_SCOPES = ['basic', 'schema-registry'];
 
 const realm = JSON.parse(
   readFileSync(join(import.meta.dirname, '..', '..', 'infra', 'identity', 'switchboard-realm.json'), 'utf8'),
@@ -23,7 +28,7 @@ const realm = JSON.parse(
 
 describe('the identity provider realm', () => {
   it('defines exactly the scopes routes may require, each issued for the audience of its services', () => {
-    const defined = realm.clientScopes.filter((scope) => scope.name !== 'basic');
+    const defined = realm.clientScopes.filter((scope) => !NOT_API_SCOPES.includes(scope.name));
     expect(defined.map((scope) => scope.name).sort()).toEqual(Object.keys(SCOPES).sort());
     for (const scope of defined) {
       const audiences = (scope.protocolMappers ?? [])
@@ -63,10 +68,33 @@ describe('the identity provider realm', () => {
   it('lets a producer system reach only what it produces: no personal data or secrets', () => {
     for (const id of ['pbx-collector', 'web-shop']) {
       const client = realm.clients.find((c) => c.clientId === id);
-      const scopes = (client?.defaultClientScopes ?? []).filter((s) => s !== 'basic') as ScopeName[];
+      const scopes = (client?.defaultClientScopes ?? []).filter(
+        (s) => !NOT_API_SCOPES.includes(s),
+      ) as ScopeName[];
       // The web shop tells its customers the access codes of the bookings it made: nothing else sensitive.
       const sensitive = scopes.filter((s) => 'sensitive' in SCOPES[s] && s !== 'orders.access-codes:read');
       expect(sensitive, id).toEqual([]);
     }
+  });
+
+  it('lets every service and producer system read schemas, only the contracts tool register them', () => {
+    const roleOf = new Map(
+      (realm.users ?? []).map((user) => [user.serviceAccountClientId, user.realmRoles ?? []]),
+    );
+    for (const id of ['orders', 'billing', 'conference-bridge', 'crm', 'mailing', 'pbx-collector'])
+      expect(roleOf.get(id), id).toEqual(['sr-readonly']);
+    expect(roleOf.get('contracts')).toEqual(['sr-developer']);
+    const writers = [...roleOf]
+      .filter(([, roles]) => roles.some((r) => r !== 'sr-readonly'))
+      .map(([id]) => id);
+    expect(writers.sort()).toEqual(['contracts', 'operator', 'switchboard-tests']);
+    // The roles reach the token (realm_access.roles) only through the schema-registry scope.
+    expect(realm.scopeMappings).toEqual([
+      { clientScope: 'schema-registry', roles: ['sr-readonly', 'sr-developer', 'sr-admin'] },
+    ]);
+    for (const id of roleOf.keys())
+      expect(realm.clients.find((c) => c.clientId === id)?.defaultClientScopes, id).toContain(
+        'schema-registry',
+      );
   });
 });

@@ -3,7 +3,13 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEndpoints, testKafkaSecurity, waitFor } from '@switchboard/testing';
+import {
+  stackEndpoints,
+  testKafkaSecurity,
+  testRegistryCredentials,
+  testRegistryHeaders,
+  waitFor,
+} from '@switchboard/testing';
 
 const schema = {
   type: 'record',
@@ -26,7 +32,12 @@ describe('Kafka and the schema registry', () => {
     logLevel: logLevel.NOTHING,
     ...(sasl && { sasl: { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password } }),
   });
-  const registry = new SchemaRegistry({ host: endpoints.schemaRegistryUrl });
+  // HTTP basic, as Confluent clients send it (basic.auth.user.info): an OAuth 2.0 client's id and secret.
+  const credentials = testRegistryCredentials();
+  const registry = new SchemaRegistry({
+    host: endpoints.schemaRegistryUrl,
+    ...(credentials && { auth: { username: credentials.username, password: credentials.password } }),
+  });
   const topic = `smoke.charge-${randomUUID()}.v1`;
   const admin = kafka.admin();
 
@@ -40,8 +51,8 @@ describe('Kafka and the schema registry', () => {
     await admin.disconnect();
     // A subject is soft-deleted first, then for good, so repeated runs leave the registry clean.
     const subject = `${endpoints.schemaRegistryUrl}/subjects/${topic}-value`;
-    await fetch(subject, { method: 'DELETE' });
-    await fetch(`${subject}?permanent=true`, { method: 'DELETE' });
+    await fetch(subject, { method: 'DELETE', headers: testRegistryHeaders() });
+    await fetch(`${subject}?permanent=true`, { method: 'DELETE', headers: testRegistryHeaders() });
   });
 
   it('carries an Avro record in Confluent wire format from producer to consumer', async () => {
@@ -78,7 +89,9 @@ describe('Kafka and the schema registry', () => {
       expect(await registry.decode(bytes)).toEqual(record);
 
       // Any Confluent-compatible client can read it: fetch the writer schema by id and decode.
-      const response = await fetch(`${endpoints.schemaRegistryUrl}/schemas/ids/${bytes.readInt32BE(1)}`);
+      const response = await fetch(`${endpoints.schemaRegistryUrl}/schemas/ids/${bytes.readInt32BE(1)}`, {
+        headers: testRegistryHeaders(),
+      });
       const { schema: writerSchema } = (await response.json()) as { schema: string };
       const writer = avro.Type.forSchema(JSON.parse(writerSchema) as avro.Schema);
       expect(writer.fromBuffer(bytes.subarray(5))).toEqual(record);

@@ -71,7 +71,13 @@ function printEndpoints(): void {
   }
   if ((process.env[ENDPOINT_ENV.oidcIssuerUrl] ?? '').trim() === '') {
     print(
-      `\nOIDC client secrets (generated, one file per client): ${join(secretsDir(), 'oidc-clients')}/<client id>`,
+      `\nOIDC client secrets (generated, one file per client): ${join(secretsDir(), 'oidc-clients')}/<client id>` +
+        '\n  the schema registry takes them as HTTP basic credentials (<client id>:<secret>)',
+    );
+  }
+  if ((process.env[ENDPOINT_ENV.postgresUrl] ?? '').trim() === '') {
+    print(
+      `\nPostgreSQL: each service database belongs to a role of its name; its password (generated): ${join(secretsDir(), 'postgres-roles')}/<database>`,
     );
   }
 }

@@ -28,4 +28,5 @@ export {
   LOCAL_KAFKA_TLS_BROKER,
   stackKafkaPrincipals,
 } from './components/kafka.ts';
-export { withPostgresClient } from './components/postgres.ts';
+export { serviceDatabaseUrl } from './components/postgres.ts';
+export { ensureOwnedDatabase, onDatabase, roleUrl, withPostgresClient } from './postgres-admin.ts';

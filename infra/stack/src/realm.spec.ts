@@ -34,7 +34,8 @@ describe('realmClients', () => {
     const ids = realmClients(REALM_TEXT);
     expect(ids).toContain('web-shop');
     expect(ids).toContain('switchboard-tests');
-    expect(ids).toHaveLength(11);
+    expect(ids).toContain('contracts');
+    expect(ids).toHaveLength(12);
     for (const id of ids) expect(REALM_TEXT).toContain(`"\${${secretVariable(id)}}"`);
   });
 

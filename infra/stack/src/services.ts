@@ -67,6 +67,22 @@ function ownKafkaPrincipal(paths: StackPaths, name: string): Record<string, stri
 }
 
 /**
+ * Each service reads schemas from the registry as its own OAuth 2.0 client (read-only), with the
+ * secret the stack generated for it, unless the environment names a registry or credentials.
+ */
+function ownRegistryClient(paths: StackPaths, name: string): Record<string, string> {
+  const env = process.env;
+  if (
+    env.SCHEMA_REGISTRY_URL ||
+    env.SCHEMA_REGISTRY_USERNAME ||
+    env.SCHEMA_REGISTRY_PASSWORD ||
+    env.SCHEMA_REGISTRY_PASSWORD_FILE
+  )
+    return {};
+  return { SCHEMA_REGISTRY_USERNAME: name, SCHEMA_REGISTRY_PASSWORD_FILE: clientSecretFile(name, paths) };
+}
+
+/**
  * Starts each built service that is not running — from its `dist`, on 127.0.0.1, with the stack's
  * endpoints and PGlite under the service's `.data` folder — and waits until every one is ready.
  */
@@ -100,6 +116,7 @@ export async function servicesUp(paths: StackPaths, log: (line: string) => void)
             ...env,
             ...ownClient(paths, name),
             ...ownKafkaPrincipal(paths, name),
+            ...ownRegistryClient(paths, name),
             HOST: '127.0.0.1',
             PORT: String(port),
           },

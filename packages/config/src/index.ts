@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { tokenUrlOf } from './client-credentials.ts';
 import { ConfigError } from './env.ts';
 import { type KafkaSecurity, kafkaEnv, kafkaSecurityOf } from './kafka.ts';
+import { type RegistryCredentials, registryCredentialsOf, registryEnv } from './registry.ts';
 
 export { ConfigError, parseEnv, secretFromEnv } from './env.ts';
 export {
@@ -12,6 +13,12 @@ export {
   kafkaSecurityFromEnv,
   kafkaSecurityOf,
 } from './kafka.ts';
+export {
+  type RegistryCredentials,
+  registryCredentialsFromEnv,
+  registryCredentialsOf,
+  registryEnv,
+} from './registry.ts';
 
 /** Each service's HTTP port unless its `PORT` says otherwise: where tools find it on the local stack. */
 export const DEFAULT_PORTS = {
@@ -86,6 +93,7 @@ export function serviceEnv(service: string, defaultPort: number) {
       }),
     ...kafkaEnv(service),
     SCHEMA_REGISTRY_URL: url('SCHEMA_REGISTRY_URL').default('http://127.0.0.1:8081/apis/ccompat/v7'),
+    ...registryEnv(service),
     OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
     DATABASE_URL: z
       .string()
@@ -206,6 +214,8 @@ export interface ServiceConfig {
   /** How it authenticates to Kafka: its own principal, named after the service unless KAFKA_SASL_USERNAME says otherwise. */
   readonly kafkaSecurity: KafkaSecurity;
   readonly schemaRegistryUrl: string;
+  /** Its own credentials for the registry (read-only on the local stack); none when no password is set. */
+  readonly schemaRegistryCredentials?: RegistryCredentials;
   readonly otlpEndpoint: string | undefined;
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
@@ -230,6 +240,7 @@ export function serviceConfigOf(
     kafkaBrokers: vars.KAFKA_BROKERS,
     kafkaSecurity: kafkaSecurityOf(vars),
     schemaRegistryUrl: vars.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
+    schemaRegistryCredentials: registryCredentialsOf(vars),
     otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
     databaseUrl: vars.DATABASE_URL,
     dataDir: vars.DATA_DIR,

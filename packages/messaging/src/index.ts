@@ -38,8 +38,10 @@ export {
 export { type OutboxDeadLetter, OutboxDeadLetters } from './outbox-dead-letters.ts';
 export { EventPublisher, type RawRecord } from './publisher.ts';
 export {
+  RegistryAccessError,
   type RegistryOptions,
   SchemaIncompatibleError,
+  SchemaNotRegisteredError,
   SchemaRegistryClient,
   UnknownSchemaIdError,
 } from './registry.ts';

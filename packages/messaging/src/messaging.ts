@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { connect, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { type KafkaSecurity, kafkaSecurityFromEnv } from '@switchboard/config';
+import {
+  type KafkaSecurity,
+  kafkaSecurityFromEnv,
+  type RegistryCredentials,
+  registryCredentialsFromEnv,
+} from '@switchboard/config';
 import kafkajs, { type ISocketFactory, type Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { type MessagingMetrics, NO_METRICS } from './metrics.ts';
 import { EventPublisher } from './publisher.ts';
@@ -16,6 +21,8 @@ export interface MessagingOptions {
   /** How it authenticates to Kafka (default: from the KAFKA_SECURITY_PROTOCOL/KAFKA_SASL_* variables, principal `service`). */
   readonly security?: KafkaSecurity;
   readonly registryUrl: string;
+  /** Its registry credentials (default: from SCHEMA_REGISTRY_USERNAME/PASSWORD[_FILE], user `service`). */
+  readonly registryCredentials?: RegistryCredentials;
   readonly metrics?: MessagingMetrics;
   /** How long start-up keeps retrying an unreachable registry (default 60 s). */
   readonly registryTimeoutMs?: number;
@@ -87,6 +94,10 @@ export function createMessaging(options: MessagingOptions): Messaging {
   const kafka = new kafkajs.Kafka(kafkaClientConfig(options.service, options.brokers, security));
   const registry = new SchemaRegistryClient({
     url: options.registryUrl,
+    credentials:
+      'registryCredentials' in options
+        ? options.registryCredentials
+        : registryCredentialsFromEnv(options.service),
     unavailableTimeoutMs: options.registryTimeoutMs,
   });
   const names = new TopicNames(options.topicPrefix);

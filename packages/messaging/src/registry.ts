@@ -1,10 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RegistryCredentials } from '@switchboard/config';
 import avro from 'avsc';
 import { MessagingError } from './errors.ts';
 
 /** A registry refused a schema because it breaks the subject's compatibility rule. */
 export class SchemaIncompatibleError extends MessagingError {
   override readonly name = 'SchemaIncompatibleError';
+}
+
+/** A topic's schema is not in the registry: the contracts tool registers them, services only look them up. */
+export class SchemaNotRegisteredError extends MessagingError {
+  override readonly name = 'SchemaNotRegisteredError';
+}
+
+/** The registry refused the client's credentials (401) or what it asked (403). */
+export class RegistryAccessError extends MessagingError {
+  override readonly name = 'RegistryAccessError';
 }
 
 /** The registry does not know a schema id that a record names. */
@@ -17,6 +28,8 @@ export interface RegistryOptions {
   readonly url: string;
   /** How long to keep retrying while the registry is unreachable or failing (default 60 s). */
   readonly unavailableTimeoutMs?: number;
+  /** HTTP basic credentials, sent with every request when given. */
+  readonly credentials?: RegistryCredentials;
   /** Compatibility set on every subject this client registers to (default BACKWARD). */
   readonly compatibility?: 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
 }
@@ -53,16 +66,58 @@ export class SchemaRegistryClient {
    * compatibility fails with SchemaIncompatibleError naming the subject and the registry's reason.
    */
   register(subject: string, schema: object): Promise<number> {
+    return this.idOf(subject, schema, (text) => this.registerNow(subject, text));
+  }
+
+  /** A subject's schema id, from the cache or `resolve`; a failure is not cached, the next call tries again. */
+  private idOf(subject: string, schema: object, resolve: (text: string) => Promise<number>): Promise<number> {
     const text = JSON.stringify(schema);
     const cacheKey = `${subject}\n${text}`;
     let id = this.ids.get(cacheKey);
     if (!id) {
-      id = this.registerNow(subject, text);
+      id = resolve(text);
       this.ids.set(cacheKey, id);
-      // A failure is not cached: the next call tries again.
       id.catch(() => this.ids.delete(cacheKey));
     }
     return id;
+  }
+
+  /**
+   * The id under which a schema is registered for a subject, looked up once (a read: what a
+   * service needs, which may not register). A schema the registry does not hold for the subject
+   * fails with SchemaNotRegisteredError.
+   */
+  lookup(subject: string, schema: object): Promise<number> {
+    return this.idOf(subject, schema, (text) => this.lookupNow(subject, text));
+  }
+
+  private async lookupNow(subject: string, schema: string): Promise<number> {
+    try {
+      const { id } = (await this.request('POST', `/subjects/${encodeURIComponent(subject)}`, {
+        schema,
+        schemaType: 'AVRO',
+      })) as { id: number };
+      return id;
+    } catch (error) {
+      if (error instanceof RegistryHttpError && error.status === 404) {
+        throw new SchemaNotRegisteredError(
+          `the registry at ${this.options.url} holds no such schema for subject ${subject}: the contracts tool registers every topic's schema (./switchboard contracts:register)`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Deletes a subject with every version (soft, then for good when `permanent`); needs write access. */
+  async deleteSubject(subject: string, options: { permanent?: boolean } = {}): Promise<void> {
+    const path = `/subjects/${encodeURIComponent(subject)}`;
+    try {
+      await this.request('DELETE', path);
+      if (options.permanent) await this.request('DELETE', `${path}?permanent=true`);
+    } catch (error) {
+      if (error instanceof RegistryHttpError && error.status === 404) return;
+      throw error;
+    }
   }
 
   /** The compiled writer schema of a schema id, fetched from the registry once per id. */
@@ -111,11 +166,42 @@ export class SchemaRegistryClient {
   /** Resolves when the registry answers its subject list; one try, no retries (a readiness probe). */
   async ping(): Promise<void> {
     const response = await fetch(`${this.options.url}/subjects`, {
-      headers: { Accept: CONTENT_TYPE },
+      headers: this.headers(),
       signal: AbortSignal.timeout(2_000),
     });
     await response.body?.cancel();
-    if (!response.ok) throw new MessagingError(`schema registry answered ${response.status}`);
+    if (!response.ok)
+      throw (
+        this.refusal(response.status, 'GET /subjects') ??
+        new MessagingError(`schema registry answered ${response.status}`)
+      );
+  }
+
+  private headers(body?: unknown): Record<string, string> {
+    const credentials = this.options.credentials;
+    return {
+      Accept: CONTENT_TYPE,
+      ...(body === undefined ? {} : { 'Content-Type': CONTENT_TYPE }),
+      ...(credentials && {
+        Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+      }),
+    };
+  }
+
+  /** A 401 or 403 as an error that says whose credentials and what to set; never the password. */
+  private refusal(status: number, what: string): RegistryAccessError | undefined {
+    const who = this.options.credentials?.username;
+    if (status === 401)
+      return new RegistryAccessError(
+        who
+          ? `the schema registry at ${this.options.url} refused the credentials of ${who} (${what}): check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD[_FILE]`
+          : `the schema registry at ${this.options.url} asks for credentials (${what}): set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD[_FILE]`,
+      );
+    if (status === 403)
+      return new RegistryAccessError(
+        `the schema registry at ${this.options.url} does not let ${who ?? 'an anonymous client'} ${what}`,
+      );
+    return undefined;
   }
 
   /** One call, retried with backoff while the registry is unreachable or answers 5xx. */
@@ -126,15 +212,18 @@ export class SchemaRegistryClient {
       try {
         const response = await fetch(`${this.options.url}${path}`, {
           method,
-          headers: { Accept: CONTENT_TYPE, ...(body === undefined ? {} : { 'Content-Type': CONTENT_TYPE }) },
+          headers: this.headers(body),
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(10_000),
         });
         const text = await response.text();
         if (response.ok) return text === '' ? {} : (JSON.parse(text) as unknown);
+        const refused = this.refusal(response.status, `${method} ${path}`);
+        if (refused) throw refused;
         failure = new RegistryHttpError(response.status, text);
         if (response.status < 500) throw failure;
       } catch (error) {
+        if (error instanceof RegistryAccessError) throw error;
         if (error instanceof RegistryHttpError && error.status < 500) throw error;
         failure = error instanceof Error ? error : new Error(String(error));
       }

@@ -57,15 +57,29 @@ export class AvroSerde {
     private readonly names: TopicNames = new TopicNames(),
   ) {}
 
-  /** Registers (or finds) the schema of each topic once; encode needs it done first. */
-  async prepare(topics: readonly TopicName[]): Promise<void> {
+  /**
+   * Looks up the registered schema of each topic once; encode needs it done first. A service only
+   * reads the registry: the schemas are registered beforehand (`register`, the contracts tool).
+   */
+  prepare(topics: readonly TopicName[]): Promise<void> {
+    return this.resolveIds(topics, (subject, schema) => this.registry.lookup(subject, schema));
+  }
+
+  /** Registers the schema of each topic (idempotent), as the contracts tool does; needs write access. */
+  register(topics: readonly TopicName[]): Promise<void> {
+    return this.resolveIds(topics, (subject, schema) => this.registry.register(subject, schema));
+  }
+
+  private async resolveIds(
+    topics: readonly TopicName[],
+    idOf: (subject: string, schema: object) => Promise<number>,
+  ): Promise<void> {
     await Promise.all(
       topics.map(async (topic) => {
-        const id = await this.registry.register(
-          subjectOf(this.names.physical(topic)),
-          schemaOf(TOPICS[topic].schema),
+        this.writerIds.set(
+          topic,
+          await idOf(subjectOf(this.names.physical(topic)), schemaOf(TOPICS[topic].schema)),
         );
-        this.writerIds.set(topic, id);
       }),
     );
   }

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type EventOf, MAX_EVENT_BYTES, subjectOf } from '@switchboard/contracts';
-import { configureTopic, describeOnEachDatabase, stackEndpoints, waitFor } from '@switchboard/testing';
+import {
+  configureTopic,
+  describeOnEachDatabase,
+  stackEndpoints,
+  testRegistryCredentials,
+  testRegistryHeaders,
+  waitFor,
+} from '@switchboard/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EventTooLargeError } from '../src/errors.ts';
 import type { Messaging } from '../src/messaging.ts';
@@ -230,18 +237,21 @@ describeOnEachDatabase('the outbox relay on %s, at the limits of the broker', 'o
   it('tells readiness when it has published nothing for too long while events wait, and recovers by itself', async () => {
     // The registry refuses the event's schema: nothing can be published until that is fixed.
     const subject = `${stackEndpoints().schemaRegistryUrl}/subjects/${subjectOf(messaging.names.physical(TOPIC))}`;
-    await fetch(subject, { method: 'DELETE' });
-    await fetch(`${subject}?permanent=true`, { method: 'DELETE' });
+    await fetch(subject, { method: 'DELETE', headers: testRegistryHeaders() });
+    await fetch(`${subject}?permanent=true`, { method: 'DELETE', headers: testRegistryHeaders() });
     const other = { type: 'record', name: 'Blocker', fields: [{ name: 'n', type: 'int' }] };
     const blocker = await fetch(`${subject}/versions`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json', ...testRegistryHeaders() },
       body: JSON.stringify({ schema: JSON.stringify(other) }),
     });
     expect(blocker.ok).toBe(true);
-    // This suite's serde has registered the schema already; a new one, as a restarted service's, has not.
+    // This suite's serde has looked the schema up already; a new one, as a restarted service's, has not.
     const serde = new AvroSerde(
-      new SchemaRegistryClient({ url: stackEndpoints().schemaRegistryUrl }),
+      new SchemaRegistryClient({
+        url: stackEndpoints().schemaRegistryUrl,
+        credentials: testRegistryCredentials(),
+      }),
       messaging.names,
     );
     const reports = new Reports();
@@ -270,9 +280,16 @@ describeOnEachDatabase('the outbox relay on %s, at the limits of the broker', 'o
       );
       expect(reports.failing).toHaveLength(1); // logged once, however many passes failed
 
-      // Fixed: the blocking schema goes.
-      await fetch(subject, { method: 'DELETE' });
-      await fetch(`${subject}?permanent=true`, { method: 'DELETE' });
+      // Fixed: the blocking schema goes and the contracts tool registers the topic's own.
+      await fetch(subject, { method: 'DELETE', headers: testRegistryHeaders() });
+      await fetch(`${subject}?permanent=true`, { method: 'DELETE', headers: testRegistryHeaders() });
+      await new AvroSerde(
+        new SchemaRegistryClient({
+          url: stackEndpoints().schemaRegistryUrl,
+          credentials: testRegistryCredentials(),
+        }),
+        messaging.names,
+      ).register([TOPIC]);
       await waitFor(async () => (reports.recovered.length > 0 ? true : undefined), {
         description: 'the relay to recover',
         timeoutMs: 60_000,

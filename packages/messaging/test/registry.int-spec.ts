@@ -1,6 +1,6 @@
 import { createServer, type Server, connect } from 'node:net';
 import { schemaOf, TOPICS } from '@switchboard/contracts';
-import { stackEndpoints } from '@switchboard/testing';
+import { stackEndpoints, testRegistryCredentials } from '@switchboard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SchemaRegistryClient } from '../src/registry.ts';
 
@@ -38,20 +38,25 @@ describe('SchemaRegistryClient start-up', () => {
   it('keeps retrying while the registry is unreachable and registers once it answers', async () => {
     const registry = await laterReachableRegistry(new URL(stackEndpoints().schemaRegistryUrl));
     close = registry.close;
-    const client = new SchemaRegistryClient({ url: registry.url, unavailableTimeoutMs: 20_000 });
+    const client = new SchemaRegistryClient({
+      url: registry.url,
+      credentials: testRegistryCredentials(),
+      unavailableTimeoutMs: 20_000,
+    });
     const subject = `startup-${Date.now()}-value`;
     const registering = client.register(subject, schemaOf(TOPICS['orders.order-placed.v1'].schema));
     setTimeout(() => void registry.open(), 1_500);
     expect(await registering).toBeGreaterThan(0);
-    await fetch(`${stackEndpoints().schemaRegistryUrl}/subjects/${subject}`, { method: 'DELETE' });
-    await fetch(`${stackEndpoints().schemaRegistryUrl}/subjects/${subject}?permanent=true`, {
-      method: 'DELETE',
-    });
+    await client.deleteSubject(subject, { permanent: true });
   });
 
   it('gives up after its timeout with an error naming the registry', async () => {
     const registry = await laterReachableRegistry(new URL(stackEndpoints().schemaRegistryUrl));
-    const client = new SchemaRegistryClient({ url: registry.url, unavailableTimeoutMs: 1_000 });
+    const client = new SchemaRegistryClient({
+      url: registry.url,
+      credentials: testRegistryCredentials(),
+      unavailableTimeoutMs: 1_000,
+    });
     await expect(client.register('never-value', { type: 'string' })).rejects.toThrow(
       `schema registry ${registry.url} unavailable`,
     );

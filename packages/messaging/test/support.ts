@@ -30,14 +30,13 @@ export async function isolatedMessaging(
   const catalog = Object.fromEntries(topics.map((t) => [t, TOPICS[t]]));
   const plans = plannedTopics(catalog, messaging.names, consumers);
   await applyTopics(admin, plans);
+  // As the contracts tool does: the bus only looks schemas up.
+  await messaging.serde.register(topics);
   const cleanup = async (): Promise<void> => {
     await admin.deleteTopics({ topics: plans.map((p) => p.name) }).catch(() => undefined);
     await admin.disconnect();
-    for (const topic of topics) {
-      const subject = `${schemaRegistryUrl}/subjects/${messaging.names.physical(topic)}-value`;
-      await fetch(subject, { method: 'DELETE' });
-      await fetch(`${subject}?permanent=true`, { method: 'DELETE' });
-    }
+    for (const topic of topics)
+      await messaging.registry.deleteSubject(`${messaging.names.physical(topic)}-value`, { permanent: true });
   };
   return { messaging, admin, cleanup };
 }

@@ -115,6 +115,7 @@ class ServiceModule {
           brokers: config.kafkaBrokers,
           security: config.kafkaSecurity,
           registryUrl: config.schemaRegistryUrl,
+          registryCredentials: config.schemaRegistryCredentials,
           topicPrefix: config.topicPrefix,
           publishes: definition.publishes,
           handlers: definition.handlers ?? [],

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { withoutPassword, withPostgresClient } from '@switchboard/stack';
+import { ensureOwnedDatabase, roleUrl, withoutPassword, withPostgresClient } from '@switchboard/stack';
 
 /** A database of a test's own, on a real PostgreSQL server. */
 export interface TestDatabase {
   /** Its name (a plain lower-case identifier). */
   readonly name: string;
-  /** The admin URL with this database in place of the admin one. */
+  /**
+   * Its URL as the role that owns it and nothing else (no superuser), as a service connects in
+   * production: the admin URL's server, with this database and that role.
+   */
   readonly url: string;
   /** Drops it, closing any connection still open to it; harmless when it is gone already. */
   drop(): Promise<void>;
@@ -38,7 +41,8 @@ async function onServer(adminUrl: string, sql: string, what: string): Promise<vo
 
 /**
  * Creates a uniquely named database on the server behind `adminUrl` (whose user may create
- * databases), for one test file or suite; `drop()` removes it again, even with connections open.
+ * databases and roles), for one test file or suite, owned by a login role of the same name that
+ * may do nothing else; `drop()` removes both again, even with connections open.
  *
  * @example
  * const db = await createTestDatabase(stackEndpoints().postgresUrl, 'orders');
@@ -47,13 +51,22 @@ async function onServer(adminUrl: string, sql: string, what: string): Promise<vo
  */
 export async function createTestDatabase(adminUrl: string, prefix: string): Promise<TestDatabase> {
   const name = testDatabaseName(prefix);
-  await onServer(adminUrl, `CREATE DATABASE ${name}`, `creating database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const password = randomBytes(18).toString('base64url');
+  try {
+    await ensureOwnedDatabase(adminUrl, { database: name, role: name, password });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`creating database ${name} on ${withoutPassword(adminUrl)} failed: ${reason}`, {
+      cause: error,
+    });
+  }
   return {
     name,
-    url: url.toString(),
-    drop: () =>
-      onServer(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `dropping database ${name}`),
+    url: roleUrl(adminUrl, name, name, password),
+    drop: async () => {
+      // Two statements: DROP DATABASE may not share a transaction, not even an implicit one.
+      await onServer(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `dropping database ${name}`);
+      await onServer(adminUrl, `DROP ROLE IF EXISTS ${name}`, `dropping role ${name}`);
+    },
   };
 }

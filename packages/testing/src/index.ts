@@ -4,6 +4,7 @@ export { kafkaPrincipal, testKafka, testKafkaSecurity, type TestKafka } from './
 export { JaegerReader, type JaegerSpan, type JaegerTrace } from './jaeger.ts';
 export { MailReader, type DeliveredMail } from './mail.ts';
 export { stackEndpoints } from './provided.ts';
+export { testRegistryCredentials, testRegistryHeaders } from './registry.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export {
   configureTopic,
@@ -15,4 +16,4 @@ export {
   type TestServiceOptions,
   type TestTopics,
 } from './services.ts';
-export { accessToken, freshAccessToken, testClient, type TestIdentity } from './tokens.ts';
+export { accessToken, freshAccessToken, knownClientSecret, testClient, type TestIdentity } from './tokens.ts';

@@ -7,12 +7,14 @@ import {
   httpSecurityConfigOf,
   httpSecurityEnv,
   parseEnv,
+  registryCredentialsFromEnv,
   type ServiceConfig,
 } from '@switchboard/config';
 import {
   type EventMeta,
   type EventOf,
   scopesOf,
+  subjectOf,
   type ServiceName,
   type TopicName,
   TOPICS,
@@ -129,6 +131,8 @@ export async function createTestTopics(options: { acls?: boolean } = {}): Promis
   await applyTopics(admin, plans);
   const acls = options.acls ? plannedAcls(TOPICS, messaging.names) : [];
   if (acls.length > 0) await applyAcls(admin, acls, { names: messaging.names });
+  // As the contracts tool does for an environment: services only look their schemas up.
+  await messaging.serde.register(Object.keys(TOPICS) as TopicName[]);
   let publisherStarted: Promise<void> | undefined;
   const records: TestTopics['records'] = async (topic, until, timeoutMs = 30_000) => {
     const consumer = messaging.kafka.consumer({ groupId: `reader-${randomUUID()}` });
@@ -179,11 +183,10 @@ export async function createTestTopics(options: { acls?: boolean } = {}): Promis
       await removeAcls(admin, acls).catch(() => undefined);
       await admin.deleteTopics({ topics: plans.map((p) => p.name) }).catch(() => undefined);
       await admin.disconnect();
-      for (const topic of Object.keys(TOPICS)) {
-        const subject = `${schemaRegistryUrl}/subjects/${messaging.names.physical(topic)}-value`;
-        await fetch(subject, { method: 'DELETE' }).catch(() => undefined);
-        await fetch(`${subject}?permanent=true`, { method: 'DELETE' }).catch(() => undefined);
-      }
+      for (const topic of Object.keys(TOPICS))
+        await messaging.registry
+          .deleteSubject(subjectOf(messaging.names.physical(topic)), { permanent: true })
+          .catch(() => undefined);
     },
   };
 }
@@ -238,6 +241,7 @@ export async function startTestService(
     kafkaBrokers,
     kafkaSecurity: testKafkaSecurity(),
     schemaRegistryUrl,
+    schemaRegistryCredentials: registryCredentialsFromEnv('switchboard-tests'),
     otlpEndpoint: undefined,
     databaseUrl: options.databaseUrl,
     dataDir,

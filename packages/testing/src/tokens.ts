@@ -29,6 +29,11 @@ export function testClient(clientId: string = identity().clientId): ClientCreden
   return { tokenUrl, clientId, clientSecret };
 }
 
+/** A client's secret where the run knows it (every client of the local stack's realm), else undefined. */
+export function knownClientSecret(clientId: string): string | undefined {
+  return identity().secrets[clientId];
+}
+
 const clients = new Map<string, ClientCredentials>();
 
 /**

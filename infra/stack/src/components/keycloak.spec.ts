@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { stackPaths } from '../paths.ts';
-import { jdbcUrl, keycloak, scramVerifier } from './keycloak.ts';
+import { scramVerifier } from '../postgres-admin.ts';
+import { jdbcUrl, keycloak } from './keycloak.ts';
 
 describe('scramVerifier', () => {
   // RFC 7677's example exchange: user "user", password "pencil".

@@ -1,4 +1,3 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { access, chmod, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tokenUrlOf } from '@switchboard/config';
@@ -24,7 +23,7 @@ import {
   secretsDir,
 } from '../secrets.ts';
 import { findJava, runLogged, which } from '../tools.ts';
-import { withPostgresClient } from './postgres.ts';
+import { ensureOwnedDatabase, withPostgresClient } from '../postgres-admin.ts';
 
 const VERSION = '26.4.0';
 const HTTP_PORT = 8180;
@@ -102,28 +101,6 @@ export function jdbcUrl(adminUrl: string): string {
   return `jdbc:postgresql://${parsed.host}/${DATABASE}${parsed.search}`;
 }
 
-/** The same server as the admin URL, connected to another database. */
-function onDatabase(adminUrl: string, database: string): string {
-  const parsed = new URL(adminUrl);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-/**
- * A SCRAM-SHA-256 verifier of a password, in the form PostgreSQL stores (RFC 5802, 7677). Sent in
- * place of the password so that the password never reaches the server, not even its log of a
- * failed statement.
- */
-export function scramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = 4096): string {
-  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-  const storedKey = createHash('sha256').update(clientKey).digest();
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
-}
-
-const quoteLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`;
-
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -159,34 +136,8 @@ async function ensureDatabase(
         log(`  identity: a new admin password was generated; re-creating database ${DATABASE}`);
         await client.query(`DROP DATABASE IF EXISTS "${DATABASE}" WITH (FORCE)`);
       }
-      const verifier = quoteLiteral(scramVerifier(password));
-      const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ROLE]);
-      if (rowCount === 0) {
-        await client.query(`CREATE ROLE "${ROLE}" LOGIN PASSWORD ${verifier}`).catch((error: unknown) => {
-          // A concurrent `up` created it first; it is altered below.
-          if ((error as { code?: string }).code !== '42710') throw error;
-        });
-      }
-      // Always, so a regenerated secret takes effect.
-      await client.query(`ALTER ROLE "${ROLE}" WITH LOGIN PASSWORD ${verifier}`);
-      const database = await present();
-      if (!database) {
-        await client.query(`CREATE DATABASE "${DATABASE}" OWNER "${ROLE}"`).catch((error: unknown) => {
-          if ((error as { code?: string }).code !== '42P04') throw error;
-        });
-      } else if (database.owner !== ROLE) {
-        await client.query(`ALTER DATABASE "${DATABASE}" OWNER TO "${ROLE}"`);
-      }
     });
-    // On PostgreSQL 15+ the database's owner may create in public (owned by pg_database_owner);
-    // before 15, or with a template that says otherwise, the schema is handed to the role.
-    await withPostgresClient(onDatabase(adminUrl, DATABASE), async (client) => {
-      const { rows } = await client.query<{ allowed: boolean }>(
-        "SELECT has_schema_privilege($1, 'public', 'CREATE') AS allowed",
-        [ROLE],
-      );
-      if (rows[0]?.allowed !== true) await client.query(`ALTER SCHEMA public OWNER TO "${ROLE}"`);
-    });
+    await ensureOwnedDatabase(adminUrl, { database: DATABASE, role: ROLE, password });
   } catch (error) {
     if (error instanceof StackError) throw error;
     throw new StackError(`could not prepare Keycloak's database ${DATABASE} on ${where}: ${message(error)}`);

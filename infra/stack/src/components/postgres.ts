@@ -3,12 +3,14 @@ import { createHash } from 'node:crypto';
 import { access, chmod, chown, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { exists } from '../artifacts.ts';
 import type { Component } from '../component.ts';
 import { LOCAL_ENDPOINTS, withoutPassword } from '../endpoints.ts';
 import { StackError } from '../errors.ts';
 import type { StackPaths } from '../paths.ts';
+import { ensureOwnedDatabase, roleUrl, withPostgresClient } from '../postgres-admin.ts';
+import { ensureSecret, readSecret } from '../secrets.ts';
 import { runLogged, which } from '../tools.ts';
 
 const execFileAsync = promisify(execFile);
@@ -177,21 +179,20 @@ export function serviceDatabases(initSql: string): string[] {
 
 const initScript = (paths: StackPaths): string => join(paths.packageDir, '..', 'postgres', 'init.sql');
 
-/** Runs `run` on a fresh connection to `url`, closed afterwards whatever happens. */
-export async function withPostgresClient<T>(
-  url: string,
-  run: (client: pg.Client) => Promise<T>,
-  connectTimeoutMs = 2000,
-): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
-  // A connection dropped later (e.g. the server stopping) must not crash the caller.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await run(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+/** The secret's name of the password of a service database's role (the role is named as the database). */
+const serviceRoleSecret = (database: string): string => join('postgres-roles', database);
+
+/**
+ * The URL a service connects to its database on the local stack with: as the database's own role,
+ * with the password the stack generated for it.
+ */
+export async function serviceDatabaseUrl(database: string, paths: StackPaths): Promise<string> {
+  const password = await readSecret(serviceRoleSecret(database), paths);
+  if (password === undefined)
+    throw new StackError(
+      `no password for the role of database ${database}: run ./switchboard stack up postgres`,
+    );
+  return roleUrl(ADMIN_URL, database, database, password);
 }
 
 const withAdmin = <T>(run: (client: pg.Client) => Promise<T>): Promise<T> =>
@@ -305,24 +306,16 @@ export const postgres: Component = {
     }
   },
 
+  /** The service databases of init.sql, each owned by a role of its own name (no superuser). */
   async configure(paths) {
     const script = initScript(paths);
     const names = serviceDatabases(await readFile(script, 'utf8'));
     if (names.length === 0) throw new StackError(`${script} names no database (CREATE DATABASE <name>;)`);
     try {
-      await withAdmin(async (client) => {
-        const { rows } = await client.query<{ datname: string }>(
-          'SELECT datname FROM pg_database WHERE datname = ANY($1)',
-          [names],
-        );
-        const present = new Set(rows.map((row) => row.datname));
-        for (const name of names.filter((n) => !present.has(n))) {
-          // Names are checked identifiers (serviceDatabases); a concurrent `up` may win the race.
-          await client.query(`CREATE DATABASE "${name}"`).catch((error: unknown) => {
-            if ((error as { code?: string }).code !== '42P04') throw error;
-          });
-        }
-      });
+      for (const name of names) {
+        const { value: password } = await ensureSecret(serviceRoleSecret(name), paths);
+        await ensureOwnedDatabase(ADMIN_URL, { database: name, role: name, password });
+      }
     } catch (error) {
       if (error instanceof StackError) throw error;
       throw new StackError(

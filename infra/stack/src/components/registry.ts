@@ -4,6 +4,9 @@ import { artifactDir, copyMavenDependencies, exists, installAtomically } from '.
 import type { Component } from '../component.ts';
 import { StackError } from '../errors.ts';
 import type { StackPaths } from '../paths.ts';
+import { tokenUrlOf } from '@switchboard/config';
+import { resolveEndpoints } from '../endpoints.ts';
+import { readClientSecret } from '../secrets.ts';
 import { findJava, requireTool, runLogged } from '../tools.ts';
 
 const VERSION = '3.3.3';
@@ -11,6 +14,13 @@ const HTTP_PORT = 8081;
 const MANAGEMENT_PORT = 9081;
 const BASE = `http://127.0.0.1:${HTTP_PORT}`;
 const CCOMPAT = `${BASE}/apis/ccompat/v7`;
+const READY_URL = `http://127.0.0.1:${MANAGEMENT_PORT}/health/ready`;
+/** The client that sets the registry's global rules: the operator (role sr-admin). */
+const ADMIN_CLIENT = 'operator';
+
+/** HTTP basic credentials of an OAuth 2.0 client: the registry exchanges them for a token. */
+const basic = (clientId: string, secret: string): string =>
+  `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
 
 const home = (paths: StackPaths): string => artifactDir(paths.artifacts, 'apicurio-registry', VERSION);
 const runJar = (paths: StackPaths): string => join(home(paths), 'quarkus-run.jar');
@@ -29,6 +39,8 @@ export const registry: Component = {
   title: `Apicurio Registry ${VERSION} (Confluent-compatible API)`,
   ports: [HTTP_PORT, MANAGEMENT_PORT],
   overriddenBy: ['SCHEMA_REGISTRY_URL'],
+  // It asks the identity provider about every client that calls it.
+  dependsOn: ['identity'],
   endpoints: [
     { label: 'Schema registry (Confluent API)', url: CCOMPAT },
     { label: 'Registry UI and native API', url: `${BASE}/apis/registry/v3` },
@@ -58,6 +70,7 @@ export const registry: Component = {
 
   async command(paths) {
     const java = await findJava(21, `run Apicurio Registry ${VERSION}`);
+    const issuer = resolveEndpoints().oidcIssuerUrl;
     const dataDir = join(paths.data, 'registry');
     await mkdir(dataDir, { recursive: true });
     return {
@@ -75,6 +88,20 @@ export const registry: Component = {
         '-Dapicurio.datasource.jdbc.initial-size=2',
         '-Dapicurio.datasource.jdbc.min-size=2',
         '-Dapicurio.datasource.jdbc.max-size=20',
+        // Every call authenticated: a bearer token of the stack's identity provider, or HTTP basic
+        // with an OAuth 2.0 client's id and secret (what Confluent clients send), which the
+        // registry exchanges for that client's token. The token's realm roles decide: sr-readonly
+        // reads, sr-developer registers, sr-admin also changes global rules.
+        '-Dquarkus.oidc.tenant-enabled=true',
+        `-Dquarkus.oidc.auth-server-url=${issuer}`,
+        `-Dquarkus.oidc.token-path=${tokenUrlOf(issuer)}`,
+        '-Dquarkus.oidc.client-id=schema-registry',
+        '-Dapicurio.authn.basic-client-credentials.enabled=true',
+        // A refused secret is remembered this many minutes (default 10): a rotated one works soon.
+        '-Dapicurio.authn.basic-client-credentials.cache-expiration=1',
+        '-Dapicurio.auth.role-based-authorization=true',
+        '-Dapicurio.auth.role-source=token',
+        '-Dapicurio.auth.anonymous-read-access.enabled=false',
         '-jar',
         runJar(paths),
       ],
@@ -83,17 +110,24 @@ export const registry: Component = {
   },
 
   async healthy() {
-    return (await fetchOk(`${CCOMPAT}/subjects`)) !== undefined;
+    // The API asks for credentials; the management interface's readiness does not.
+    return (await fetchOk(READY_URL)) !== undefined;
   },
 
-  async configure() {
-    // Apicurio starts with compatibility NONE; every subject must stay BACKWARD-compatible.
+  async configure(paths) {
+    // Apicurio starts with compatibility NONE; every subject must stay BACKWARD-compatible. A
+    // global rule is the admin's (sr-admin): set as the operator client.
     const response = await fetchOk(`${CCOMPAT}/config`, {
       method: 'PUT',
-      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      headers: {
+        'Content-Type': 'application/vnd.schemaregistry.v1+json',
+        Authorization: basic(ADMIN_CLIENT, await readClientSecret(ADMIN_CLIENT, paths)),
+      },
       body: JSON.stringify({ compatibility: 'BACKWARD' }),
     });
     if (!response)
-      throw new StackError(`could not set the registry's default compatibility at ${CCOMPAT}/config`);
+      throw new StackError(
+        `could not set the registry's default compatibility at ${CCOMPAT}/config as the ${ADMIN_CLIENT} client`,
+      );
   },
 };
