@@ -18,4 +18,14 @@ done
 for variable in $(grep -o '[A-Z0-9_]*PASSWORD[A-Z0-9_]*:?run infra/docker/generate-env.sh' "$ROOT/docker-compose.yml" | cut -d: -f1 | sort -u); do
   add "$variable"
 done
+# The SMTP server's certificate under compose (self-signed, for the name mailpit); mailing trusts it.
+CERTS="$ROOT/.compose/certs"
+if [ ! -f "$CERTS/smtp-cert.pem" ]; then
+  mkdir -p "$CERTS"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj '/CN=mailpit' -addext 'subjectAltName=DNS:mailpit,DNS:localhost,IP:127.0.0.1' \
+    -keyout "$CERTS/smtp-key.pem" -out "$CERTS/smtp-cert.pem" 2>/dev/null
+  # Read by the containers' own users; a local certificate, never in the repository.
+  chmod 644 "$CERTS/smtp-key.pem" "$CERTS/smtp-cert.pem"
+fi
 echo "secrets in $ENV_FILE (mode 600); a client's secret is its SWITCHBOARD_SECRET_<CLIENT_ID> line, a Kafka principal's password its KAFKA_PASSWORD_<PRINCIPAL> line"

@@ -13,6 +13,7 @@ import {
   stackEndpoints,
   testClient,
   testKafka,
+  testSmtpEnv,
   type TestTopics,
   waitFor,
 } from '@switchboard/testing';
@@ -125,6 +126,8 @@ export async function startSystem(
         ...(name === 'mailing'
           ? { OIDC_CLIENT_ID: testClient().clientId, OIDC_CLIENT_SECRET: testClient().clientSecret }
           : {}),
+        // And logs in to the SMTP server.
+        ...(name === 'mailing' ? testSmtpEnv() : {}),
         ...env[name],
       },
       stdio: ['ignore', 'pipe', 'pipe'],

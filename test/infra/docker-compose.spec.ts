@@ -172,6 +172,25 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('makes mailing log in to the SMTP server, over STARTTLS that both insist on', () => {
+    expect(services.mailpit?.environment).toMatchObject({
+      MP_SMTP_REQUIRE_STARTTLS: 'true',
+      MP_SMTP_AUTH: `mailing:${fromEnvFile('SMTP_PASSWORD_MAILING')}`,
+      MP_SMTP_TLS_CERT: '/certs/smtp-cert.pem',
+    });
+    expect(services.mailing?.environment).toMatchObject({
+      SMTP_URL: 'smtp://mailpit:1025',
+      SMTP_USERNAME: 'mailing',
+      SMTP_PASSWORD: fromEnvFile('SMTP_PASSWORD_MAILING'),
+      SMTP_CA_FILE: '/certs/smtp-cert.pem',
+      SMTP_REQUIRE_TLS: 'true',
+    });
+    // generate-env.sh makes the certificate both mount.
+    expect(readFileSync(join(ROOT, 'infra', 'docker', 'generate-env.sh'), 'utf8')).toContain(
+      'subjectAltName=DNS:mailpit',
+    );
+  });
+
   it('gives each database a role of its own, and no service or Keycloak the superuser', () => {
     const postgres = services.postgres;
     expect(postgres?.volumes?.at(-1)).toBe(

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
-import { MailReader, stackEndpoints, waitFor } from '@switchboard/testing';
+import { MailReader, stackEndpoints, testSmtp, waitFor } from '@switchboard/testing';
 
 describe('SMTP server', () => {
   const endpoints = stackEndpoints();
 
   it('delivers a mail sent over SMTP and shows it over its HTTP API', async () => {
     const recipient = `smoke-${randomUUID()}@example.test`;
-    const transport = nodemailer.createTransport(endpoints.smtpUrl);
+    const { username, password, caFile } = testSmtp();
+    const transport = nodemailer.createTransport({
+      url: endpoints.smtpUrl,
+      ...(username && password && { auth: { user: username, pass: password } }),
+      ...(caFile && { tls: { ca: [readFileSync(caFile, 'utf8')] } }),
+    });
     await transport.sendMail({
       from: 'switchboard@example.test',
       to: recipient,

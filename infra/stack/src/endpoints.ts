@@ -12,7 +12,7 @@ export interface StackEndpoints {
   readonly otlpHttpUrl: string;
   /** Jaeger query API base URL (`JAEGER_QUERY_URL`). */
   readonly jaegerQueryUrl: string;
-  /** SMTP server URL (`SMTP_URL`, e.g. `smtp://127.0.0.1:1025`). */
+  /** SMTP server URL (`SMTP_URL`: `smtp://` with STARTTLS where offered, `smtps://` TLS from the start). */
   readonly smtpUrl: string;
   /** HTTP API of the mail server that delivered mail is read from (`MAIL_API_URL`). */
   readonly mailApiUrl: string;
@@ -47,7 +47,7 @@ export const LOCAL_ENDPOINTS: StackEndpoints = {
   schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
   otlpHttpUrl: 'http://127.0.0.1:4318',
   jaegerQueryUrl: 'http://127.0.0.1:16686',
-  smtpUrl: 'smtp://127.0.0.1:1025',
+  smtpUrl: 'smtps://127.0.0.1:1025',
   mailApiUrl: 'http://127.0.0.1:1080',
   // A local-only default password, the same as docker-compose.yml's; the server binds 127.0.0.1.
   postgresUrl: 'postgres://switchboard:switchboard@127.0.0.1:55432/postgres',

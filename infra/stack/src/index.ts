@@ -28,5 +28,6 @@ export {
   LOCAL_KAFKA_TLS_BROKER,
   stackKafkaPrincipals,
 } from './components/kafka.ts';
+export { SMTP_USER, smtpCaFile, smtpPasswordFile } from './components/mail.ts';
 export { serviceDatabaseUrl } from './components/postgres.ts';
 export { ensureOwnedDatabase, onDatabase, roleUrl, withPostgresClient } from './postgres-admin.ts';

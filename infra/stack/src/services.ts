@@ -6,6 +6,7 @@ import { DEFAULT_PORTS } from '@switchboard/config';
 import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { kafkaPasswordFile } from './components/kafka.ts';
+import { SMTP_USER, smtpCaFile, smtpPasswordFile } from './components/mail.ts';
 import { clientSecretFile } from './secrets.ts';
 import type { StackPaths } from './paths.ts';
 import {
@@ -67,6 +68,20 @@ function ownKafkaPrincipal(paths: StackPaths, name: string): Record<string, stri
 }
 
 /**
+ * Mailing logs in to the stack's SMTP server as its one user, and trusts the certificate the
+ * stack made for it, unless the environment names another server or credentials.
+ */
+function ownSmtpLogin(paths: StackPaths, name: string): Record<string, string> {
+  const env = process.env;
+  if (name !== 'mailing' || env.SMTP_URL || env.SMTP_USERNAME) return {};
+  return {
+    SMTP_USERNAME: SMTP_USER,
+    SMTP_PASSWORD_FILE: smtpPasswordFile(paths),
+    SMTP_CA_FILE: smtpCaFile(paths),
+  };
+}
+
+/**
  * Each service reads schemas from the registry as its own OAuth 2.0 client (read-only), with the
  * secret the stack generated for it, unless the environment names a registry or credentials.
  */
@@ -117,6 +132,7 @@ export async function servicesUp(paths: StackPaths, log: (line: string) => void)
             ...ownClient(paths, name),
             ...ownKafkaPrincipal(paths, name),
             ...ownRegistryClient(paths, name),
+            ...ownSmtpLogin(paths, name),
             HOST: '127.0.0.1',
             PORT: String(port),
           },

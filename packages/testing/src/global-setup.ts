@@ -9,6 +9,9 @@ import {
   LOCAL_KAFKA_TLS_BROKER,
   readClientSecret,
   realmClientIds,
+  SMTP_USER,
+  smtpCaFile,
+  smtpPasswordFile,
   resolveEndpoints,
   stackKafkaPrincipals,
   stackPaths,
@@ -18,7 +21,8 @@ import {
 import { silenceKafkajsTimerWarning } from '@switchboard/messaging';
 import { containersAvailable, startContainers } from './containers.ts';
 import type { TestKafka } from './kafka.ts';
-import { IDENTITY_KEY, KAFKA_KEY, STACK_KEY } from './stack-key.ts';
+import type { TestSmtp } from './smtp.ts';
+import { IDENTITY_KEY, KAFKA_KEY, SMTP_KEY, STACK_KEY } from './stack-key.ts';
 import type { TestIdentity } from './tokens.ts';
 
 function provideStack(
@@ -26,10 +30,28 @@ function provideStack(
   endpoints: StackEndpoints,
   client: TestIdentity,
   kafka: TestKafka,
+  smtp: TestSmtp,
 ): void {
   (project.provide as (key: string, value: unknown) => void)(STACK_KEY, endpoints);
   (project.provide as (key: string, value: unknown) => void)(IDENTITY_KEY, client);
   (project.provide as (key: string, value: unknown) => void)(KAFKA_KEY, kafka);
+  (project.provide as (key: string, value: unknown) => void)(SMTP_KEY, smtp);
+}
+
+/**
+ * The tests' SMTP login: where the server is another deployment (`SMTP_URL`), SMTP_USERNAME,
+ * SMTP_PASSWORD and SMTP_CA_FILE as given; on the local stack, its one user and its certificate.
+ */
+async function testSmtpOf(): Promise<TestSmtp> {
+  const env = process.env;
+  if (env.SMTP_URL?.trim())
+    return { username: env.SMTP_USERNAME, password: env.SMTP_PASSWORD, caFile: env.SMTP_CA_FILE };
+  const paths = stackPaths();
+  return {
+    username: SMTP_USER,
+    password: (await readFile(smtpPasswordFile(paths), 'utf8')).trim(),
+    caFile: smtpCaFile(paths),
+  };
 }
 
 /**
@@ -101,18 +123,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (useContainers) {
     say('Docker engine found: starting the infrastructure with testcontainers');
     const containers = await startContainers(say);
-    // The container's broker takes anyone: no SASL, no authorizer.
-    provideStack(project, containers.endpoints, containers.identity, {
-      protocol: 'PLAINTEXT',
-      principals: {},
-    });
+    // The containers' broker and SMTP server take anyone: no SASL, no authorizer, no login.
+    provideStack(
+      project,
+      containers.endpoints,
+      containers.identity,
+      { protocol: 'PLAINTEXT', principals: {} },
+      {},
+    );
     return containers.stop;
   }
 
   say('no Docker engine: using the local stack (pnpm stack)');
   const { started } = await up({ log: say });
   const endpoints = resolveEndpoints();
-  provideStack(project, endpoints, await testIdentityOf(endpoints), await testKafkaOf());
+  provideStack(project, endpoints, await testIdentityOf(endpoints), await testKafkaOf(), await testSmtpOf());
   return async () => {
     if (started.length === 0) return;
     say(`stopping what this run started: ${started.join(', ')}`);

@@ -10,3 +10,6 @@ export const IDENTITY_KEY = 'switchboard.identity';
 
 /** The key under which it provides how the tests reach Kafka (see kafka.ts). */
 export const KAFKA_KEY = 'switchboard.kafka';
+
+/** The key under which it provides how the tests log in to the SMTP server (see smtp.ts). */
+export const SMTP_KEY = 'switchboard.smtp';

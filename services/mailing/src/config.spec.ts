@@ -13,7 +13,8 @@ describe('loadConfig', () => {
     const config = loadConfig({ DATA_DIR: '/var/lib/mailing' });
     expect(config).toMatchObject({
       port: 3004,
-      smtpUrl: 'smtp://127.0.0.1:1025',
+      smtpUrl: 'smtps://127.0.0.1:1025',
+      smtp: { requireTls: false },
       printerUrl: undefined,
       printSpoolDir: '/var/lib/mailing/print-spool',
       campaignPaceMs: 0,
@@ -57,5 +58,26 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ SMTP_URL: 'http://mail.example', PRINTER_URL: 'lpd://x', CAMPAIGN_PACE_MS: '-1' }),
     ).toThrow(/SMTP_URL must be a smtp:\/\/ or smtps:\/\/ URL[\s\S]*PRINTER_URL[\s\S]*CAMPAIGN_PACE_MS/);
+  });
+
+  it('logs in to the SMTP server with a user and a password it never shows, and may insist on TLS', () => {
+    const config = loadConfig({
+      SMTP_URL: 'smtp://mail.example:587',
+      SMTP_USERNAME: 'mailing',
+      SMTP_PASSWORD: 'smtp-s3cret',
+      SMTP_CA_FILE: '/etc/ssl/mail-ca.pem',
+      SMTP_REQUIRE_TLS: 'true',
+    });
+    expect(config.smtp).toEqual({
+      auth: { user: 'mailing' },
+      caFile: '/etc/ssl/mail-ca.pem',
+      requireTls: true,
+    });
+    expect(config.smtp.auth?.pass).toBe('smtp-s3cret');
+    expect(JSON.stringify(config)).not.toContain('smtp-s3cret');
+    expect(() => loadConfig({ SMTP_USERNAME: 'mailing' })).toThrow(
+      /SMTP_USERNAME: set it and SMTP_PASSWORD \(or SMTP_PASSWORD_FILE\) together, or neither/,
+    );
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mailing:pw@mail.example' })).toThrow(/not in the URL/);
   });
 });

@@ -5,6 +5,7 @@ import {
   DEFAULT_PORTS,
   parseEnv,
   clientCredentialsFromEnv,
+  secretFromEnv,
   type ServiceConfig,
   serviceConfigOf,
   serviceEnv,
@@ -22,8 +23,19 @@ const url = (name: string, protocols: readonly string[]) =>
 
 const schema = z.object({
   ...serviceEnv('mailing', DEFAULT_PORTS.mailing),
-  /** The SMTP server mail is handed to (the local stack's MailDev by default). */
-  SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
+  /**
+   * The SMTP server mail is handed to (the local stack's MailDev by default): `smtps://` speaks TLS
+   * from the start; `smtp://` upgrades with STARTTLS wherever the server offers it.
+   */
+  SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']).default('smtps://127.0.0.1:1025'),
+  /** The user mailing logs in as (its password: SMTP_PASSWORD or SMTP_PASSWORD_FILE); unset, no login. */
+  SMTP_USERNAME: z.string().trim().min(1).optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_PASSWORD_FILE: z.string().optional(),
+  /** PEM certificates the server's is checked against (the system's when unset). */
+  SMTP_CA_FILE: z.string().trim().min(1).optional(),
+  /** `true`: refuse a server on smtp:// that does not offer STARTTLS, rather than send in the clear. */
+  SMTP_REQUIRE_TLS: z.enum(['true', 'false']).default('false'),
   /** Sender of every message. */
   MAIL_FROM: z.string().min(3).default('Switchboard <no-reply@switchboard.invalid>'),
   /** An IPP printer (ipp:// or http://) for campaign letters; unset, letters go to PRINT_SPOOL_DIR. */
@@ -40,8 +52,16 @@ const schema = z.object({
   MAIL_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(10).max(3_600_000).default(300_000),
 });
 
+/** How mailing logs in to the SMTP server and checks it. The password is left out of logs and JSON. */
+export interface SmtpSecurity {
+  readonly auth?: { readonly user: string; readonly pass: string };
+  readonly caFile?: string;
+  readonly requireTls: boolean;
+}
+
 export interface MailingConfig extends ServiceConfig {
   readonly smtpUrl: string;
+  readonly smtp: SmtpSecurity;
   readonly mailFrom: string;
   readonly printerUrl: string | undefined;
   readonly printSpoolDir: string;
@@ -61,9 +81,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MailingConfig 
     throw new ConfigError(
       'invalid configuration:\n  OIDC_CLIENT_SECRET: required (or OIDC_CLIENT_SECRET_FILE): mailing fetches invoice PDFs from billing as its own OAuth 2.0 client',
     );
+  const password = secretFromEnv('SMTP_PASSWORD', {
+    SMTP_PASSWORD: vars.SMTP_PASSWORD,
+    SMTP_PASSWORD_FILE: vars.SMTP_PASSWORD_FILE,
+  });
+  if ((vars.SMTP_USERNAME === undefined) !== (password === undefined))
+    throw new ConfigError(
+      'invalid configuration:\n  SMTP_USERNAME: set it and SMTP_PASSWORD (or SMTP_PASSWORD_FILE) together, or neither',
+    );
+  if (new URL(vars.SMTP_URL).password !== '')
+    throw new ConfigError(
+      'invalid configuration:\n  SMTP_URL: give the password in SMTP_PASSWORD or SMTP_PASSWORD_FILE, not in the URL',
+    );
+  const auth = vars.SMTP_USERNAME ? { user: vars.SMTP_USERNAME } : undefined;
+  // Not enumerable: a logged or serialised configuration never shows it.
+  if (auth) Object.defineProperty(auth, 'pass', { value: password, enumerable: false });
   return {
     ...common,
     smtpUrl: vars.SMTP_URL,
+    smtp: {
+      ...(auth && { auth: auth as SmtpSecurity['auth'] & object }),
+      ...(vars.SMTP_CA_FILE && { caFile: vars.SMTP_CA_FILE }),
+      requireTls: vars.SMTP_REQUIRE_TLS === 'true',
+    },
     mailFrom: vars.MAIL_FROM,
     printerUrl: vars.PRINTER_URL,
     printSpoolDir: vars.PRINT_SPOOL_DIR ?? join(vars.DATA_DIR, 'print-spool'),

@@ -3,7 +3,14 @@ import { createServer as createHttpServer } from 'node:http';
 import { createConnection, createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { CustomerSegment, EventOf } from '@switchboard/contracts';
-import { stackEndpoints, testClient, testMeta, type TestService, waitFor } from '@switchboard/testing';
+import {
+  stackEndpoints,
+  testClient,
+  testMeta,
+  type TestService,
+  testSmtp,
+  waitFor,
+} from '@switchboard/testing';
 import { loadConfig } from '../src/config.ts';
 
 /** mailing's own settings for a test: the stack's SMTP server and the test's spool folder. */
@@ -15,8 +22,15 @@ export function mailingConfig(
     OIDC_CLIENT_SECRET: 'not used: the tests set their own client',
     KAFKA_SASL_PASSWORD: 'not used: the tests connect as their own Kafka principal',
   });
+  const { username, password, caFile } = testSmtp();
   return {
     smtpUrl: stackEndpoints().smtpUrl,
+    // The stack's SMTP server takes its one user, over TLS with the certificate the stack made.
+    smtp: {
+      ...(username && password && { auth: { user: username, pass: password } }),
+      ...(caFile && { caFile }),
+      requireTls: false,
+    },
     mailFrom: defaults.mailFrom,
     printerUrl: undefined,
     printSpoolDir,
@@ -129,7 +143,8 @@ export async function flakySmtpServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    // The same scheme: TLS from the start passes through untouched (the certificate names 127.0.0.1).
+    url: `${upstream.protocol}//127.0.0.1:${port}`,
     connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@switchboard/service';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -21,10 +22,16 @@ export class MailTransport {
 
   constructor(@Inject(CONFIG) config: MailingConfig) {
     this.domain = messageIdDomain(config.mailFrom);
+    const { auth, caFile, requireTls } = config.smtp;
     this.transporter = nodemailer.createTransport(
       {
         pool: true,
         url: config.smtpUrl,
+        // smtp:// upgrades with STARTTLS whenever the server offers it (nodemailer's default);
+        // requireTLS refuses to go on without. The server's certificate is always checked.
+        requireTLS: requireTls,
+        ...(auth && { auth: { user: auth.user, pass: auth.pass } }),
+        tls: { rejectUnauthorized: true, ...(caFile && { ca: [readFileSync(caFile, 'utf8')] }) },
         maxConnections: 5,
         maxRequeues: 0,
         connectionTimeout: 10_000,
