@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SERVICES = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing'] as const;
@@ -38,5 +41,24 @@ describe.each(SERVICES)('service %s', (name) => {
     expect(loadConfig({ ...REQUIRED[name], KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT' }).kafkaSecurity).toEqual({
       protocol: 'PLAINTEXT',
     });
+  });
+
+  it('takes its database URL, which carries its password, from DATABASE_URL_FILE too', async () => {
+    const { loadConfig } = (await import(`../../services/${name}/src/config.ts`)) as {
+      loadConfig: (env: NodeJS.ProcessEnv) => { databaseUrl?: string };
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'database-url-'));
+    const file = join(dir, 'url');
+    writeFileSync(file, 'postgres://orders:pa55@db:5432/orders\n');
+    expect(loadConfig({ ...REQUIRED[name], ...KAFKA, DATABASE_URL_FILE: file }).databaseUrl).toBe(
+      'postgres://orders:pa55@db:5432/orders',
+    );
+    writeFileSync(join(dir, 'bad'), 'mysql://orders:pa55@db/orders');
+    const bad = () => loadConfig({ ...REQUIRED[name], ...KAFKA, DATABASE_URL_FILE: join(dir, 'bad') });
+    expect(bad).toThrow(/DATABASE_URL_FILE: .*bad must hold a postgres:\/\/ URL/);
+    expect(bad).not.toThrow(/pa55/);
+    expect(() =>
+      loadConfig({ ...REQUIRED[name], ...KAFKA, DATABASE_URL: 'postgres://x@db/x', DATABASE_URL_FILE: file }),
+    ).toThrow(/not both/);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tokenUrlOf } from './client-credentials.ts';
-import { ConfigError } from './env.ts';
+import { ConfigError, secretFromEnv } from './env.ts';
 import { type KafkaSecurity, kafkaEnv, kafkaSecurityOf } from './kafka.ts';
 import { type RegistryCredentials, registryCredentialsOf, registryEnv } from './registry.ts';
 
@@ -100,6 +100,8 @@ export function serviceEnv(service: string, defaultPort: number) {
       .trim()
       .refine((value) => /^postgres(ql)?:\/\//.test(value), 'DATABASE_URL must be a postgres:// URL')
       .optional(),
+    /** A file that holds the URL instead (a mounted secret: the URL carries the role's password). */
+    DATABASE_URL_FILE: z.string().trim().min(1).optional(),
     DATA_DIR: z.string().min(1).default(`.data/${service}`),
     /** Prefix of every topic and subject name (an environment's own set on a shared cluster). */
     TOPIC_PREFIX: z
@@ -228,6 +230,19 @@ export interface ServiceConfig {
   readonly security: HttpSecurityConfig;
 }
 
+/** DATABASE_URL, or the URL in the file DATABASE_URL_FILE names; a bad one is named, never shown. */
+function databaseUrlOf(vars: { DATABASE_URL?: string; DATABASE_URL_FILE?: string }): string | undefined {
+  const url = secretFromEnv('DATABASE_URL', {
+    DATABASE_URL: vars.DATABASE_URL,
+    DATABASE_URL_FILE: vars.DATABASE_URL_FILE,
+  });
+  if (url !== undefined && vars.DATABASE_URL_FILE && !/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError(
+      `invalid configuration:\n  DATABASE_URL_FILE: ${vars.DATABASE_URL_FILE} must hold a postgres:// URL`,
+    );
+  return url;
+}
+
 /** Maps the parsed `serviceEnv` variables to the common part of a service's configuration. */
 export function serviceConfigOf(
   service: string,
@@ -242,7 +257,7 @@ export function serviceConfigOf(
     schemaRegistryUrl: vars.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
     schemaRegistryCredentials: registryCredentialsOf(vars),
     otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
-    databaseUrl: vars.DATABASE_URL,
+    databaseUrl: databaseUrlOf(vars),
     dataDir: vars.DATA_DIR,
     topicPrefix: vars.TOPIC_PREFIX,
     publicUrl: vars.PUBLIC_URL?.replace(/\/+$/, ''),
