@@ -48,3 +48,16 @@ export function secretFromEnv(
   if (value === '') throw new ConfigError(`invalid configuration:\n  ${name}_FILE: ${file} is empty`);
   return value;
 }
+
+/**
+ * Sets `key` on `target` as a property that is not enumerable, so a logged or serialised
+ * configuration never shows it (JSON.stringify, pino, util.inspect skip it), and returns `target`.
+ */
+export function withHiddenSecret<T extends object, K extends string>(
+  target: T,
+  key: K,
+  value: string,
+): T & Record<K, string> {
+  Object.defineProperty(target, key, { value, enumerable: false });
+  return target as T & Record<K, string>;
+}

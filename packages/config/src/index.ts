@@ -4,7 +4,7 @@ import { ConfigError, secretFromEnv } from './env.ts';
 import { type KafkaSecurity, kafkaEnv, kafkaSecurityOf } from './kafka.ts';
 import { type RegistryCredentials, registryCredentialsOf, registryEnv } from './registry.ts';
 
-export { ConfigError, parseEnv, secretFromEnv } from './env.ts';
+export { ConfigError, parseEnv, secretFromEnv, withHiddenSecret } from './env.ts';
 export {
   KAFKA_SASL_MECHANISMS,
   KAFKA_SECURITY_PROTOCOLS,
@@ -14,6 +14,7 @@ export {
   kafkaSecurityOf,
 } from './kafka.ts';
 export {
+  basicAuthorization,
   type RegistryCredentials,
   registryCredentialsFromEnv,
   registryCredentialsOf,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv, secretFromEnv } from './env.ts';
+import { ConfigError, parseEnv, secretFromEnv, withHiddenSecret } from './env.ts';
 
 /** The values of `security.protocol` as every Kafka client names them (Java, librdkafka, kafkajs's docs). */
 export const KAFKA_SECURITY_PROTOCOLS = ['SASL_PLAINTEXT', 'SASL_SSL', 'SSL', 'PLAINTEXT'] as const;
@@ -46,10 +46,8 @@ export function kafkaSecurityOf(vars: z.output<z.ZodObject<ReturnType<typeof kaf
     throw new ConfigError(
       `invalid configuration:\n  KAFKA_SASL_PASSWORD: the password of the Kafka principal ${username} is required with KAFKA_SECURITY_PROTOCOL=${protocol} (set KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE)`,
     );
-  const sasl = { mechanism: vars.KAFKA_SASL_MECHANISM, username };
-  // Not enumerable: a logged or serialised configuration never shows it.
-  Object.defineProperty(sasl, 'password', { value: password, enumerable: false });
-  return { protocol, sasl: sasl as KafkaSecurity['sasl'] & object, ...(tls && { tls }) };
+  const sasl = withHiddenSecret({ mechanism: vars.KAFKA_SASL_MECHANISM, username }, 'password', password);
+  return { protocol, sasl, ...(tls && { tls }) };
 }
 
 /** A tool's or a test's Kafka security from the environment; the principal defaults to `defaultUsername`. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv, secretFromEnv } from './env.ts';
+import { parseEnv, secretFromEnv, withHiddenSecret } from './env.ts';
 
 /** HTTP basic credentials for the schema registry. The password is left out of logs and JSON. */
 export interface RegistryCredentials {
@@ -26,10 +26,12 @@ export function registryCredentialsOf(
 ): RegistryCredentials | undefined {
   const password = secretFromEnv('SCHEMA_REGISTRY_PASSWORD', vars);
   if (password === undefined) return undefined;
-  const credentials = { username: vars.SCHEMA_REGISTRY_USERNAME };
-  // Not enumerable: a logged or serialised configuration never shows it.
-  Object.defineProperty(credentials, 'password', { value: password, enumerable: false });
-  return credentials as RegistryCredentials;
+  return withHiddenSecret({ username: vars.SCHEMA_REGISTRY_USERNAME }, 'password', password);
+}
+
+/** The HTTP `Authorization` header value of basic credentials. */
+export function basicAuthorization({ username, password }: RegistryCredentials): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
 /** A tool's or a test's registry credentials from the environment, named `defaultUsername` unless told. */

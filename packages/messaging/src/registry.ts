@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RegistryCredentials } from '@switchboard/config';
+import { basicAuthorization, type RegistryCredentials } from '@switchboard/config';
 import avro from 'avsc';
 import { MessagingError } from './errors.ts';
 
@@ -182,9 +182,7 @@ export class SchemaRegistryClient {
     return {
       Accept: CONTENT_TYPE,
       ...(body === undefined ? {} : { 'Content-Type': CONTENT_TYPE }),
-      ...(credentials && {
-        Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
-      }),
+      ...(credentials && { Authorization: basicAuthorization(credentials) }),
     };
   }
 

@@ -1,4 +1,8 @@
-import { type RegistryCredentials, registryCredentialsFromEnv } from '@switchboard/config';
+import {
+  basicAuthorization,
+  type RegistryCredentials,
+  registryCredentialsFromEnv,
+} from '@switchboard/config';
 
 /** The tests' credentials for the schema registry (the worker's SCHEMA_REGISTRY_* variables). */
 export function testRegistryCredentials(): RegistryCredentials | undefined {
@@ -8,9 +12,5 @@ export function testRegistryCredentials(): RegistryCredentials | undefined {
 /** The Authorization header a test's own call to the registry sends, if the registry asks for one. */
 export function testRegistryHeaders(): Record<string, string> {
   const credentials = testRegistryCredentials();
-  return credentials
-    ? {
-        Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
-      }
-    : {};
+  return credentials ? { Authorization: basicAuthorization(credentials) } : {};
 }

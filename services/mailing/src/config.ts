@@ -6,6 +6,7 @@ import {
   parseEnv,
   clientCredentialsFromEnv,
   secretFromEnv,
+  withHiddenSecret,
   type ServiceConfig,
   serviceConfigOf,
   serviceEnv,
@@ -93,14 +94,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MailingConfig 
     throw new ConfigError(
       'invalid configuration:\n  SMTP_URL: give the password in SMTP_PASSWORD or SMTP_PASSWORD_FILE, not in the URL',
     );
-  const auth = vars.SMTP_USERNAME ? { user: vars.SMTP_USERNAME } : undefined;
-  // Not enumerable: a logged or serialised configuration never shows it.
-  if (auth) Object.defineProperty(auth, 'pass', { value: password, enumerable: false });
+  const auth =
+    vars.SMTP_USERNAME && password !== undefined
+      ? withHiddenSecret({ user: vars.SMTP_USERNAME }, 'pass', password)
+      : undefined;
   return {
     ...common,
     smtpUrl: vars.SMTP_URL,
     smtp: {
-      ...(auth && { auth: auth as SmtpSecurity['auth'] & object }),
+      ...(auth && { auth }),
       ...(vars.SMTP_CA_FILE && { caFile: vars.SMTP_CA_FILE }),
       requireTls: vars.SMTP_REQUIRE_TLS === 'true',
     },

@@ -4,7 +4,7 @@ import { artifactDir, copyMavenDependencies, exists, installAtomically } from '.
 import type { Component } from '../component.ts';
 import { StackError } from '../errors.ts';
 import type { StackPaths } from '../paths.ts';
-import { tokenUrlOf } from '@switchboard/config';
+import { basicAuthorization, tokenUrlOf } from '@switchboard/config';
 import { resolveEndpoints } from '../endpoints.ts';
 import { readClientSecret } from '../secrets.ts';
 import { findJava, requireTool, runLogged } from '../tools.ts';
@@ -17,10 +17,6 @@ const CCOMPAT = `${BASE}/apis/ccompat/v7`;
 const READY_URL = `http://127.0.0.1:${MANAGEMENT_PORT}/health/ready`;
 /** The client that sets the registry's global rules: the operator (role sr-admin). */
 const ADMIN_CLIENT = 'operator';
-
-/** HTTP basic credentials of an OAuth 2.0 client: the registry exchanges them for a token. */
-const basic = (clientId: string, secret: string): string =>
-  `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
 
 const home = (paths: StackPaths): string => artifactDir(paths.artifacts, 'apicurio-registry', VERSION);
 const runJar = (paths: StackPaths): string => join(home(paths), 'quarkus-run.jar');
@@ -121,7 +117,11 @@ export const registry: Component = {
       method: 'PUT',
       headers: {
         'Content-Type': 'application/vnd.schemaregistry.v1+json',
-        Authorization: basic(ADMIN_CLIENT, await readClientSecret(ADMIN_CLIENT, paths)),
+        // HTTP basic with an OAuth 2.0 client's id and secret: the registry exchanges them for its token.
+        Authorization: basicAuthorization({
+          username: ADMIN_CLIENT,
+          password: await readClientSecret(ADMIN_CLIENT, paths),
+        }),
       },
       body: JSON.stringify({ compatibility: 'BACKWARD' }),
     });
