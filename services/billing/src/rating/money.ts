@@ -23,13 +23,36 @@ export function assertSafeInteger(value: number, what: string): void {
   }
 }
 
+// Building an Intl.NumberFormat costs far more than formatting with one (an invoice of 500 calls
+// formats thousands of amounts), so each is built once per currency and locale.
+const MINOR_DIGITS = new Map<string, number>();
+const FORMATS = new Map<string, Intl.NumberFormat>();
+
 /** How many digits of the currency's amounts are minor units: EUR 2, JPY 0, BHD and KWD 3. */
 export function minorUnitDigits(currency: string): number {
+  const known = MINOR_DIGITS.get(currency);
+  if (known !== undefined) return known;
   assertCurrency(currency);
   const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
     .maximumFractionDigits;
   if (digits === undefined) throw new RangeError(`no minor units known for ${currency}`);
+  MINOR_DIGITS.set(currency, digits);
   return digits;
+}
+
+function currencyFormat(locale: string, currency: string, digits: number): Intl.NumberFormat {
+  const key = `${locale} ${currency}`;
+  let format = FORMATS.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    FORMATS.set(key, format);
+  }
+  return format;
 }
 
 /** `amountMinor` in `currency`, checked to be a safe integer. */
@@ -68,10 +91,5 @@ export function formatMoney(value: Money, locale = 'en-GB'): string {
   const whole = magnitude.slice(0, magnitude.length - digits);
   const fraction = magnitude.slice(magnitude.length - digits);
   const decimal = (digits === 0 ? `${sign}${whole}` : `${sign}${whole}.${fraction}`) as `${number}`;
-  return new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: value.currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(decimal);
+  return currencyFormat(locale, value.currency, digits).format(decimal);
 }
