@@ -28,7 +28,13 @@ export interface OpenDatabase {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      // A server that stopped answering (not refusing) fails a connect in bounded time.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     return {

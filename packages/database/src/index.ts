@@ -6,3 +6,4 @@ export { type Backoff, backoffDelayMs } from './work/backoff.ts';
 export { ExclusiveLoop, type ExclusiveLoopOptions } from './work/exclusive-loop.ts';
 export { Sleeper } from './work/sleeper.ts';
 export { refuseSuperuser, SuperuserConnectionError } from './least-privilege.ts';
+export { asUnavailable, DatabaseUnavailableError, isUnavailable } from './unavailable.ts';

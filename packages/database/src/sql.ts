@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
+import { asUnavailable, DatabaseUnavailableError } from './unavailable.ts';
 
 /**
  * The little of a SQL database that repositories, the outbox and the inbox need, so they work on
@@ -75,15 +76,28 @@ export function pgliteDatabase(pg: PGlite): SqlDatabase {
   };
 }
 
-/** A node-postgres pool as a SqlDatabase; LISTEN holds one dedicated connection. */
+/** Runs a driver call; a lost, refused or busy connection becomes DatabaseUnavailableError. */
+async function driver<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw asUnavailable(error);
+  }
+}
+
+/**
+ * A node-postgres pool as a SqlDatabase; LISTEN holds one dedicated connection. A failure that
+ * says the server is unreachable or refuses for now (see `isUnavailable`) is thrown as
+ * DatabaseUnavailableError, so callers can tell it from a failing statement.
+ */
 export function postgresDatabase(pool: Pool): SqlDatabase {
   const executor = (client: Pool | PoolClient): SqlExecutor => ({
     query: async <Row>(sql: string, params?: unknown[]) => ({
-      rows: (await client.query(sql, params)).rows as Row[],
+      rows: (await driver(() => client.query(sql, params))).rows as Row[],
     }),
     // Without parameters, node-postgres sends the simple protocol, which runs several statements.
     script: async (sql) => {
-      await client.query(sql);
+      await driver(() => client.query(sql));
     },
   });
   return {
@@ -91,21 +105,23 @@ export function postgresDatabase(pool: Pool): SqlDatabase {
     separateSessions: true,
     transaction: (work) =>
       withAfterCommit(async (afterCommit) => {
-        const client = await pool.connect();
+        const client = await driver(() => pool.connect());
         try {
-          await client.query('BEGIN');
+          await driver(() => client.query('BEGIN'));
           const result = await work({ ...executor(client), afterCommit });
-          await client.query('COMMIT');
+          await driver(() => client.query('COMMIT'));
+          client.release();
           return result;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
+          // A connection that lost its server is discarded, not handed to the next caller.
+          const failure = asUnavailable(error);
+          client.release(failure instanceof DatabaseUnavailableError ? failure : undefined);
           throw error;
-        } finally {
-          client.release();
         }
       }),
     async session(work) {
-      const client = await pool.connect();
+      const client = await driver(() => pool.connect());
       try {
         const result = await work(executor(client));
         client.release();
@@ -117,7 +133,7 @@ export function postgresDatabase(pool: Pool): SqlDatabase {
       }
     },
     async listen(channel, onNotify) {
-      const client = await pool.connect();
+      const client = await driver(() => pool.connect());
       const handler = (message: { channel: string }): void => {
         if (message.channel === channel) onNotify();
       };
