@@ -6,6 +6,7 @@ export { MailReader, type DeliveredMail } from './mail.ts';
 export { stackEndpoints } from './provided.ts';
 export { testSmtp, testSmtpEnv, type TestSmtp } from './smtp.ts';
 export { testRegistryCredentials, testRegistryHeaders } from './registry.ts';
+export { FaultProxy } from './fault-proxy.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export {
   configureTopic,
