@@ -6,8 +6,15 @@ export {
   type EventHandler,
   type HandlerContext,
   HEADERS,
+  type PartitionPause,
   type RetryPolicy,
 } from './consumer.ts';
+export {
+  type DependencyFailure,
+  DependencyUnavailableError,
+  type InfrastructureFailure,
+  infrastructureFailure,
+} from './failures.ts';
 export { type DeadLetter, listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 export {
   EventTooLargeError,
@@ -26,7 +33,13 @@ export {
   MessagingModule,
   type MessagingModuleOptions,
 } from './messaging.module.ts';
-export { type MessagingCheck, messagingChecks, MessagingStatus, relayStall } from './readiness.ts';
+export {
+  consumerPauseProblem,
+  type MessagingCheck,
+  messagingChecks,
+  MessagingStatus,
+  relayStall,
+} from './readiness.ts';
 export {
   Outbox,
   type OutboxEntry,
@@ -40,6 +53,7 @@ export { EventPublisher, type RawRecord } from './publisher.ts';
 export {
   RegistryAccessError,
   type RegistryOptions,
+  RegistryUnavailableError,
   SchemaIncompatibleError,
   SchemaNotRegisteredError,
   SchemaRegistryClient,

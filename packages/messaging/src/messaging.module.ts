@@ -34,6 +34,11 @@ export interface MessagingModuleOptions extends MessagingOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** Told of each record the consumer parks in a dead-letter topic (to log it). */
   readonly onDeadLetter?: ConsumerOptions['onDeadLetter'];
+  /** Told of each record the consumer sends to its retry topic (to log it). */
+  readonly onRetryScheduled?: ConsumerOptions['onRetryScheduled'];
+  /** Told when a partition is paused for a failing dependency, and when it resumes (to log it). */
+  readonly onPaused?: ConsumerOptions['onPaused'];
+  readonly onResumed?: ConsumerOptions['onResumed'];
   /** The outbox relay's bounds and what it reports (to log it); its metrics are `metrics`. */
   readonly relay?: Omit<RelayOptions, 'metrics'>;
 }
@@ -89,10 +94,15 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
         retry: options.retry,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
         onDeadLetter: options.onDeadLetter,
+        onRetryScheduled: options.onRetryScheduled,
+        onPaused: options.onPaused,
+        onResumed: options.onResumed,
       });
       this.consumer.onCrash((error, restarting) => {
         if (!restarting) this.status.consumerFailed(error);
       });
+      const consumer = this.consumer;
+      this.status.consumerStarted(() => consumer.pauses);
       await this.consumer.start();
     }
   }

@@ -10,6 +10,10 @@ export interface MessagingMetrics {
   /** A record was moved to the retry topic. */
   retried?(topic: string): void;
   deadLettered?(topic: string, errorClass: string): void;
+  /** A partition was paused (again) because a dependency failed; nothing was parked. */
+  paused?(topic: string, dependency: string): void;
+  /** How many partitions this consumer holds back for a failing dependency right now. */
+  pausedPartitions?(count: number): void;
   handlerDuration?(topic: string, milliseconds: number): void;
   /** Now − the event's occurredAt, when it reaches its handler. */
   eventAge?(topic: string, milliseconds: number): void;

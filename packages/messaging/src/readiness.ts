@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import type { PartitionPause } from './consumer.ts';
 import type { Messaging } from './messaging.ts';
 import type { RelayStatus } from './outbox.ts';
 
@@ -16,6 +17,17 @@ export interface MessagingCheck {
 export class MessagingStatus {
   private failure: Error | undefined;
   private relay: (() => RelayStatus) | undefined;
+  private pauses: (() => readonly PartitionPause[]) | undefined;
+
+  /** Where the consumer's paused partitions are read from, once it runs. */
+  consumerStarted(pauses: () => readonly PartitionPause[]): void {
+    this.pauses = pauses;
+  }
+
+  /** The partitions the consumer holds back for a failing dependency right now. */
+  get consumerPauses(): readonly PartitionPause[] {
+    return this.pauses?.() ?? [];
+  }
 
   consumerFailed(error: Error): void {
     this.failure = error;
@@ -49,8 +61,34 @@ export function relayStall(status: RelayStatus, stallAfterMs: number, now = Date
 }
 
 /**
+ * Readiness's verdict on the consumer's pauses: which dependency holds back how many partitions,
+ * since when and why; undefined when none is held back.
+ */
+export function consumerPauseProblem(
+  pauses: readonly PartitionPause[],
+  now = Date.now(),
+): string | undefined {
+  if (pauses.length === 0) return undefined;
+  const byDependency = new Map<string, PartitionPause[]>();
+  for (const pause of pauses)
+    byDependency.set(pause.dependency, [...(byDependency.get(pause.dependency) ?? []), pause]);
+  return [...byDependency.entries()]
+    .map(([dependency, held]) => {
+      const oldest = Math.min(...held.map((p) => p.since));
+      const latest = held.reduce((a, b) => (b.since > a.since ? b : a));
+      const topics = [...new Set(held.map((p) => p.topic))].join(', ');
+      return (
+        `${dependency} failing: ${held.length} partition(s) of ${topics} paused for ` +
+        `${Math.round((now - oldest) / 1000)} s (${latest.reason})`
+      );
+    })
+    .join('; ');
+}
+
+/**
  * Readiness checks of the bus: Kafka answers a metadata request and the consumer has not stopped;
- * the schema registry answers; the outbox relay (where there is one) has published or found
+ * the consumer holds back no partition for a failing dependency (`consumer`, naming it); the
+ * schema registry answers; the outbox relay (where there is one) has published or found
  * nothing to publish within `stallAfterMs` (default 60 s). The admin client connects on first use
  * and is kept.
  */
@@ -78,6 +116,13 @@ export function messagingChecks(
         await (await connected()).describeCluster();
         const failure = status.consumerFailure;
         if (failure) throw new Error(`consumer stopped: ${failure.message}`);
+      },
+    },
+    {
+      name: 'consumer',
+      check: async () => {
+        const problem = consumerPauseProblem(status.consumerPauses);
+        if (problem) throw new Error(problem);
       },
     },
     { name: 'schema-registry', check: () => messaging.registry.ping() },

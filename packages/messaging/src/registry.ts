@@ -13,9 +13,21 @@ export class SchemaNotRegisteredError extends MessagingError {
   override readonly name = 'SchemaNotRegisteredError';
 }
 
-/** The registry refused the client's credentials (401) or what it asked (403). */
+/**
+ * The registry refused the client's credentials (401) or what it asked (403): a setting to fix,
+ * never the fault of an event being read, so a consumer pauses on it rather than park the event.
+ */
 export class RegistryAccessError extends MessagingError {
   override readonly name = 'RegistryAccessError';
+  readonly transient = true;
+  readonly dependency = 'schema-registry';
+}
+
+/** The registry stayed unreachable or answered 5xx for as long as the caller would wait. */
+export class RegistryUnavailableError extends MessagingError {
+  override readonly name = 'RegistryUnavailableError';
+  readonly transient = true;
+  readonly dependency = 'schema-registry';
 }
 
 /** The registry does not know a schema id that a record names. */
@@ -120,11 +132,15 @@ export class SchemaRegistryClient {
     }
   }
 
-  /** The compiled writer schema of a schema id, fetched from the registry once per id. */
-  writerType(id: number): Promise<avro.Type> {
+  /**
+   * The compiled writer schema of a schema id, fetched from the registry once per id. While the
+   * registry is unreachable it tries for `patienceMs` (default the client's `unavailableTimeoutMs`),
+   * then fails with RegistryUnavailableError.
+   */
+  writerType(id: number, patienceMs?: number): Promise<avro.Type> {
     let type = this.writers.get(id);
     if (!type) {
-      type = this.fetchWriter(id);
+      type = this.fetchWriter(id, patienceMs);
       this.writers.set(id, type);
       type.catch(() => this.writers.delete(id));
     }
@@ -151,9 +167,11 @@ export class SchemaRegistryClient {
     }
   }
 
-  private async fetchWriter(id: number): Promise<avro.Type> {
+  private async fetchWriter(id: number, patienceMs?: number): Promise<avro.Type> {
     try {
-      const { schema } = (await this.request('GET', `/schemas/ids/${id}`)) as { schema: string };
+      const { schema } = (await this.request('GET', `/schemas/ids/${id}`, undefined, patienceMs)) as {
+        schema: string;
+      };
       return avro.Type.forSchema(JSON.parse(schema) as avro.Schema);
     } catch (error) {
       if (error instanceof RegistryHttpError && error.status === 404) {
@@ -203,8 +221,8 @@ export class SchemaRegistryClient {
   }
 
   /** One call, retried with backoff while the registry is unreachable or answers 5xx. */
-  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const deadline = Date.now() + (this.options.unavailableTimeoutMs ?? 60_000);
+  private async request(method: string, path: string, body?: unknown, patienceMs?: number): Promise<unknown> {
+    const deadline = Date.now() + (patienceMs ?? this.options.unavailableTimeoutMs ?? 60_000);
     for (let attempt = 0; ; attempt++) {
       let failure: Error;
       try {
@@ -225,12 +243,14 @@ export class SchemaRegistryClient {
         if (error instanceof RegistryHttpError && error.status < 500) throw error;
         failure = error instanceof Error ? error : new Error(String(error));
       }
-      if (Date.now() >= deadline) {
-        throw new MessagingError(
+      const pause = Math.min(5000, 200 * 2 ** attempt);
+      if (Date.now() + pause >= deadline) {
+        throw new RegistryUnavailableError(
           `schema registry ${this.options.url} unavailable (${method} ${path}): ${failure.message}`,
+          { cause: failure },
         );
       }
-      await sleep(Math.min(5000, 200 * 2 ** attempt));
+      await sleep(pause);
     }
   }
 }

@@ -117,16 +117,25 @@ export class AvroSerde {
     return frame(this.schemaId(topic), this.encodeBody(topic, event));
   }
 
-  /** Decodes a record value of a catalog topic into this code's type of its event. */
-  decode<T extends TopicName>(topic: T, value: Buffer | null): Promise<EventOf<T>> {
-    return this.decodeWith(avroTypeOf(TOPICS[topic].schema), value) as Promise<EventOf<T>>;
+  /**
+   * Decodes a record value of a catalog topic into this code's type of its event. A writer schema
+   * not seen before is fetched; `registryPatienceMs` bounds the wait while the registry is down.
+   */
+  decode<T extends TopicName>(
+    topic: T,
+    value: Buffer | null,
+    registryPatienceMs?: number,
+  ): Promise<EventOf<T>> {
+    return this.decodeWith(avroTypeOf(TOPICS[topic].schema), value, registryPatienceMs) as Promise<
+      EventOf<T>
+    >;
   }
 
   /**
    * Decodes a record value with a given reader type. Fails with UndecodableMessageError for a
    * missing value, a bad magic byte, an unknown schema id or bytes that do not match the writer.
    */
-  async decodeWith(reader: avro.Type, value: Buffer | null): Promise<unknown> {
+  async decodeWith(reader: avro.Type, value: Buffer | null, registryPatienceMs?: number): Promise<unknown> {
     if (!value || value.length < HEADER_LENGTH) {
       throw new UndecodableMessageError(
         `record value is ${value ? `${value.length} bytes` : 'empty'}: no wire-format header`,
@@ -145,7 +154,7 @@ export class AvroSerde {
     if (!resolver) {
       let writer: avro.Type;
       try {
-        writer = await this.registry.writerType(id);
+        writer = await this.registry.writerType(id, registryPatienceMs);
       } catch (error) {
         if (error instanceof UnknownSchemaIdError) throw new UndecodableMessageError(error.message);
         throw error;

@@ -141,6 +141,48 @@ class ServiceModule {
               'messaging.event.dead-lettered',
             );
           },
+          onRetryScheduled: (record, error) => {
+            const header = (name: string) => record.headers?.[name]?.toString();
+            logger.warn(
+              {
+                event: 'messaging.event.retry-scheduled',
+                retryTopic: record.topic,
+                originalTopic: header(HEADERS.originalTopic),
+                partition: header(HEADERS.originalPartition),
+                offset: header(HEADERS.originalOffset),
+                key: record.key,
+                errorClass: error.name,
+                trips: header(HEADERS.attempts),
+              },
+              'messaging.event.retry-scheduled',
+            );
+          },
+          // A failing dependency holds partitions back (nothing is parked): logged when a
+          // partition is first paused and when it goes on; readiness names the dependency meanwhile.
+          onPaused: (pause) =>
+            logger.warn(
+              {
+                event: 'messaging.consumer.paused',
+                topic: pause.physicalTopic,
+                partition: pause.partition,
+                dependency: pause.dependency,
+                errorClass: pause.errorClass,
+                reason: pause.reason,
+              },
+              'messaging.consumer.paused',
+            ),
+          onResumed: (pause, pausedMs) =>
+            logger.info(
+              {
+                event: 'messaging.consumer.resumed',
+                topic: pause.physicalTopic,
+                partition: pause.partition,
+                dependency: pause.dependency,
+                pauses: pause.pauses,
+                pausedSeconds: Math.round(pausedMs / 100) / 10,
+              },
+              'messaging.consumer.resumed',
+            ),
           // The relay's own events, each logged once: the first failed pass of a run of them, the
           // recovery, and every row parked (`pnpm dlq list outbox <service>` shows why).
           relay: {

@@ -19,6 +19,10 @@ export interface MessagingMetricsHooks {
   /** A record was moved to the retry topic. */
   retried(topic: string): void;
   deadLettered(topic: string, errorClass: string): void;
+  /** A partition was paused (again) because a dependency failed; nothing was parked. */
+  paused(topic: string, dependency: string): void;
+  /** How many partitions the consumer holds back for a failing dependency right now. */
+  pausedPartitions(count: number): void;
   handlerDuration(topic: string, milliseconds: number): void;
   /** Now − the event's occurredAt, when it reaches its handler. */
   eventAge(topic: string, milliseconds: number): void;
@@ -95,6 +99,17 @@ export class Metrics {
       labelNames: ['topic', 'error_class'],
       registers,
     });
+    const paused = new Counter({
+      name: 'messaging_consumer_pauses_total',
+      help: 'Times a partition was paused because a dependency failed (its record waits; nothing is parked).',
+      labelNames: ['topic', 'dependency'],
+      registers,
+    });
+    const pausedPartitions = new Gauge({
+      name: 'messaging_consumer_paused_partitions',
+      help: 'Partitions the consumer holds back right now because a dependency fails.',
+      registers,
+    });
     const handlerDuration = new Histogram({
       name: 'messaging_handler_duration_seconds',
       help: 'Time an event handler took, per attempt.',
@@ -138,6 +153,8 @@ export class Metrics {
       failed: (topic, errorClass) => failed.inc({ topic, error_class: errorClass }),
       retried: (topic) => retried.inc({ topic }),
       deadLettered: (topic, errorClass) => deadLettered.inc({ topic, error_class: errorClass }),
+      paused: (topic, dependency) => paused.inc({ topic, dependency }),
+      pausedPartitions: (count) => pausedPartitions.set(count),
       handlerDuration: (topic, milliseconds) => handlerDuration.observe({ topic }, milliseconds / 1000),
       eventAge: (topic, milliseconds) => eventAge.observe({ topic }, Math.max(0, milliseconds) / 1000),
       outboxBacklog: (rows, oldestAgeMs) => {
