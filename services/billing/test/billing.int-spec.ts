@@ -208,7 +208,10 @@ describeOnEachDatabase('billing on %s', 'billing', (database) => {
       },
       { description: 'the call is listed as unrated' },
     );
-    expect(listed).toMatchObject({ customerId });
+    expect(listed).toMatchObject({
+      customerId,
+      reason: 'waiting for contract rates in effect when it started',
+    });
 
     await topics.publish(
       'crm.contract-rates-changed.v1',
@@ -220,6 +223,46 @@ describeOnEachDatabase('billing on %s', 'billing', (database) => {
       items: { callId: string }[];
     };
     expect(page.items.map((c) => c.callId)).not.toContain(call.callId);
+  });
+
+  it('holds a call it cannot rate with its reason, goes on with the customer, and rates it with the next rates', async () => {
+    const customerId = randomUUID();
+    const from = Date.parse('2026-01-01T00:00:00Z');
+    type Unrated = { callId: string; customerId: string; reason: string };
+    const unrated = async (): Promise<Unrated[]> =>
+      ((await (await service.request('/v1/calls/unrated?limit=100')).json()) as { items: Unrated[] }).items;
+    // A collector reported a recording of 285 million years: at 1 EUR a minute, beyond any amount.
+    const impossible = {
+      ...callCompleted(customerId, Date.parse('2026-11-11T09:00:00Z')),
+      recordingSeconds: 9_000_000_000_000_000,
+    };
+    await topics.publish('conference.call-completed.v1', impossible);
+    await topics.publish('crm.contract-rates-changed.v1', {
+      ...ratesChanged(customerId, 1, from),
+      recordingPerMinute: eur(100),
+    });
+    const next = callCompleted(customerId, Date.parse('2026-11-12T09:00:00Z'));
+    await topics.publish('conference.call-completed.v1', next);
+
+    // The rates and the customer's next call are applied: (11 + 4) × 12 + 4 × 5 + 3 × 100 = 500.
+    const [charged] = await chargesOf(next.callId);
+    expect(charged).toMatchObject({ ratesVersion: 1, total: eur(500), periodCallCount: 1 });
+    const rates = (await (await service.request(`/v1/customers/${customerId}/rates`)).json()) as {
+      version: number;
+    };
+    expect(rates.version).toBe(1);
+    const held = (await unrated()).find((c) => c.callId === impossible.callId);
+    expect(held).toMatchObject({ customerId });
+    expect(held?.reason).toMatch(/^cannot rate it with rates version 1: .*must be a safe integer/);
+
+    // Corrected rates (recording waived) rate the held call; it leaves the review list.
+    await topics.publish('crm.contract-rates-changed.v1', {
+      ...ratesChanged(customerId, 2, from),
+      recordingPerMinute: eur(0),
+    });
+    const [rated] = await chargesOf(impossible.callId);
+    expect(rated).toMatchObject({ ratesVersion: 2, total: eur(200), periodCallCount: 2 });
+    expect((await unrated()).map((c) => c.callId)).not.toContain(impossible.callId);
   });
 
   it('charges a call once, however often its event comes', async () => {

@@ -22,10 +22,14 @@ const unratedCallSchema = z.object({
   endedAt: z.iso.datetime(),
   participantConnections: z.number().int(),
   receivedAt: z.iso.datetime(),
+  /** Why it is not rated: it waits for rates, or rating it with them failed (and how). */
+  reason: z.string(),
 });
 type UnratedCall = z.output<typeof unratedCallSchema>;
 const unratedPageSchema = z.object({ items: z.array(unratedCallSchema), nextCursor: z.string().nullable() });
 type PageQuery = z.output<typeof pageQuerySchema>;
+
+const WAITING_FOR_RATES = 'waiting for contract rates in effect when it started';
 
 @ApiTags('calls')
 @Controller('v1/calls')
@@ -39,7 +43,7 @@ export class CallsController {
   @RequireScope('billing.calls:read')
   @ApiOperation({
     summary:
-      'Calls still unrated UNRATED_AFTER_MINUTES after they arrived, because billing knows no contract rates in effect when they started: for review',
+      'Calls for review: those billing could not rate with the contract rates in effect when they started (at once, with the reason), and those still waiting for such rates UNRATED_AFTER_MINUTES after they arrived',
   })
   @ApiZodQuery(pageQuerySchema)
   @ApiZodResponse(200, unratedPageSchema, 'a page of unrated calls, oldest first')
@@ -56,6 +60,7 @@ export class CallsController {
         endedAt: new Date(call.endedAt).toISOString(),
         participantConnections: call.participants.length,
         receivedAt: call.receivedAt.toISOString(),
+        reason: call.holdReason ?? WAITING_FOR_RATES,
       })),
     };
   }

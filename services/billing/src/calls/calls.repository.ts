@@ -14,6 +14,9 @@ export interface StoredCall extends CallToRate {
   readonly eventMeta: EventMeta;
   readonly traceContext: Record<string, string>;
   readonly receivedAt: Date;
+  /** Why rating it failed with the rates in effect at its start; null while it only waits for rates. */
+  readonly holdReason: string | null;
+  readonly heldAt: Date | null;
 }
 
 interface CallRow {
@@ -29,6 +32,8 @@ interface CallRow {
   event_meta: EventMeta;
   trace_context: Record<string, string>;
   received_at: Date | string;
+  hold_reason: string | null;
+  held_at: Date | string | null;
 }
 
 function toCall(row: CallRow): StoredCall {
@@ -44,6 +49,8 @@ function toCall(row: CallRow): StoredCall {
     eventMeta: row.event_meta,
     traceContext: row.trace_context,
     receivedAt: new Date(row.received_at),
+    holdReason: row.hold_reason,
+    heldAt: row.held_at === null ? null : new Date(row.held_at),
   };
 }
 
@@ -107,15 +114,31 @@ export class CallsRepository {
   }
 
   async markRated(tx: SqlExecutor, callId: string): Promise<void> {
-    await tx.query(`UPDATE calls SET status = 'RATED', rated_at = now() WHERE call_id = $1`, [callId]);
+    await tx.query(
+      `UPDATE calls SET status = 'RATED', rated_at = now(), hold_reason = NULL, held_at = NULL
+       WHERE call_id = $1`,
+      [callId],
+    );
   }
 
-  /** Calls still unrated `olderThanMinutes` after they arrived, oldest first. */
+  /** Keeps a call that could not be rated UNRATED, with the reason (the first time held, its time). */
+  async hold(tx: SqlExecutor, callId: string, reason: string): Promise<void> {
+    await tx.query(
+      `UPDATE calls SET hold_reason = $2, held_at = coalesce(held_at, now()) WHERE call_id = $1`,
+      [callId, reason],
+    );
+  }
+
+  /**
+   * Calls for review, oldest first: those that could not be rated (at once), and those still
+   * waiting for their rates `olderThanMinutes` after they arrived.
+   */
   async listUnrated(olderThanMinutes: number, page: PageQuery): Promise<Page<StoredCall>> {
     const after = page.cursor === undefined ? 0 : decodeCursor(page.cursor, cursorShape)[0];
     const { rows } = await this.db.query<CallRow>(
       `SELECT * FROM calls
-       WHERE status = 'UNRATED' AND seq > $1 AND received_at <= now() - make_interval(mins => $2)
+       WHERE status = 'UNRATED' AND seq > $1
+         AND (hold_reason IS NOT NULL OR received_at <= now() - make_interval(mins => $2))
        ORDER BY seq LIMIT $3`,
       [after, olderThanMinutes, page.limit + 1],
     );

@@ -8,7 +8,7 @@ import { LOGGER, metaFollowing, type Logger } from '@switchboard/service';
 import { CustomersRepository } from '../customers/customers.repository.ts';
 import { periodOf } from '../invoices/periods.ts';
 import { InvoicesRepository } from '../invoices/invoices.repository.ts';
-import { rateCall, ratesInEffect } from '../rating/rating.ts';
+import { type CallCharge, rateCall, ratesInEffect } from '../rating/rating.ts';
 import { CallsRepository, type StoredCall } from './calls.repository.ts';
 
 /**
@@ -16,7 +16,8 @@ import { CallsRepository, type StoredCall } from './calls.repository.ts';
  *
  * A call is rated with the contract rates in effect when it started. Events of different topics
  * arrive in any order, so a call whose rates billing does not know yet is kept UNRATED and rated
- * when a version of the rates that covers it arrives. Both paths hold the customer's lock, so a call
+ * when a version of the rates that covers it arrives; one that cannot be rated with them is held
+ * with the reason and tried again with the customer's next rates. Both paths hold the customer's lock, so a call
  * and its rates arriving at the same moment cannot miss each other. Each charge is published as
  * `billing.call-charged`, in the call's trace, in the transaction that records it.
  */
@@ -36,37 +37,50 @@ export class ChargeCallsUseCase {
     const call = await this.calls.insert(tx, event, captureTraceContext());
     // Known already (the bridge published the call again under a new event id): charged once.
     if (!call) return;
-    await this.rateHeld(tx, call.customerId);
+    // The customer's other unrated calls wait for rates this call does not bring.
+    await this.rate(tx, call.customerId, [call]);
   }
 
-  /** New rates arrived: rate the customer's calls that waited for them. */
+  /** New rates arrived: rate the customer's calls that waited for them, or could not be rated. */
   async ratesChanged(tx: SqlExecutor, event: EventOf<'crm.contract-rates-changed.v1'>): Promise<void> {
     await this.calls.lockCustomer(tx, event.customerId);
-    if (await this.customers.rememberRates(tx, event)) await this.rateHeld(tx, event.customerId);
+    if (!(await this.customers.rememberRates(tx, event))) return;
+    const held = await this.calls.unratedOf(tx, event.customerId);
+    if (held.length > 0) await this.rate(tx, event.customerId, held);
   }
 
-  private async rateHeld(tx: SqlExecutor, customerId: string): Promise<void> {
-    const held = await this.calls.unratedOf(tx, customerId);
-    if (held.length === 0) return;
+  /**
+   * Rates each call with the rates in effect at its start. A call without such rates waits for
+   * them; one whose rating fails (an amount too large to represent, say) is held with the reason,
+   * for review — neither stops the other calls, nor the event that brought them.
+   */
+  private async rate(tx: SqlExecutor, customerId: string, calls: readonly StoredCall[]): Promise<void> {
     const history = await this.customers.ratesHistory(tx, customerId);
-    for (const call of held) {
+    for (const call of calls) {
       const rates = ratesInEffect(history, call.startedAt);
-      if (rates) await this.charge(tx, call, rates);
-      else
+      if (!rates) {
         this.afterCommit(tx, 'billing.call.held', {
           callId: call.callId,
           customerId,
           reason: history.length === 0 ? 'no rates known' : 'no rates in effect when it started',
         });
+        continue;
+      }
+      let charge: CallCharge;
+      try {
+        // Pure arithmetic on the call and its rates: whatever fails here is theirs, not the system's.
+        charge = rateCall(call, rates);
+      } catch (error) {
+        const reason = `cannot rate it with rates version ${rates.version}: ${(error as Error).message}`;
+        await this.calls.hold(tx, call.callId, reason);
+        this.afterCommit(tx, 'billing.call.held', { callId: call.callId, customerId, reason });
+        continue;
+      }
+      await this.charge(tx, call, charge);
     }
   }
 
-  private async charge(
-    tx: SqlExecutor,
-    call: StoredCall,
-    rates: Parameters<typeof rateCall>[1],
-  ): Promise<void> {
-    const charge = rateCall(call, rates);
+  private async charge(tx: SqlExecutor, call: StoredCall, charge: CallCharge): Promise<void> {
     const period = periodOf(call.startedAt);
     const invoiceId = await this.invoices.openFor(
       tx,
