@@ -45,6 +45,10 @@ export const SCOPES = {
     description: 'Report call activity and import call-detail records',
     audience: ['conference-bridge'],
   },
+  'bridge.calls:read': {
+    description: 'Read calls the sweeper closed or abandoned, for review',
+    audience: ['conference-bridge'],
+  },
   'billing.invoices:read': {
     description: 'Read invoices and their PDFs (names and addresses: personal data)',
     audience: ['billing'],

@@ -41,11 +41,17 @@ const schema = z.object({
     })
     .pipe(bridgesSchema),
   ACCESS_CODE_DIGITS: z.coerce.number().int().min(4).max(12).default(8),
+  /**
+   * A call of which nothing was reported for this long (fractions allowed) and that has not ended
+   * is closed by the sweeper and listed for review.
+   */
+  OPEN_CALL_TIMEOUT_MINUTES: z.coerce.number().positive().default(1440),
 });
 
 export interface BridgeConfig extends ServiceConfig {
   readonly bridges: readonly Bridge[];
   readonly accessCodeDigits: number;
+  readonly openCallTimeoutMinutes: number;
 }
 
 /** Reads the service's configuration once at boot; fails naming every bad variable. */
@@ -55,5 +61,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
     ...serviceConfigOf('conference-bridge', vars),
     bridges: vars.BRIDGES,
     accessCodeDigits: vars.ACCESS_CODE_DIGITS,
+    openCallTimeoutMinutes: vars.OPEN_CALL_TIMEOUT_MINUTES,
   };
 }

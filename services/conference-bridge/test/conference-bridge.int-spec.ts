@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conferenceBridge } from '../src/conference-bridge.definition.ts';
 import { loadConfig } from '../src/config.ts';
+import { type BookingKit, bookingKit } from './support.ts';
 
 const HOUR = 3_600_000;
 
@@ -21,34 +22,12 @@ describe('conference-bridge', () => {
   // A day of its own, far ahead, so other tests' bookings never overlap.
   const day = Date.UTC(2031, 0, 1 + Math.floor(Math.random() * 300), 9);
 
-  const placeOrder = async (startsAt: number, participants: number, durationMinutes = 60) => {
-    const orderId = randomUUID();
-    await topics.publish('orders.order-placed.v1', {
-      meta: testMeta('orders', orderId),
-      orderId,
-      customerId,
-      title: 'Review',
-      startsAt,
-      durationMinutes,
-      expectedParticipants: participants,
-      recording: false,
-      tollFree: true,
-    });
-    return orderId;
-  };
-  /** The bridge's answer to an order: whichever of its two topics carries it. */
-  const answerFor = async (orderId: string) =>
-    Promise.any([
-      topics
-        .read('conference.bridge-reserved.v1', (es) => es.some((e) => e.orderId === orderId))
-        .then((es) => ({ reserved: es.find((e) => e.orderId === orderId), rejected: undefined })),
-      topics
-        .read('conference.bridge-rejected.v1', (es) => es.some((e) => e.orderId === orderId))
-        .then((es) => ({ reserved: undefined, rejected: es.find((e) => e.orderId === orderId) })),
-    ]);
+  let placeOrder: BookingKit['placeOrder'];
+  let answerFor: BookingKit['answerFor'];
 
   beforeAll(async () => {
     topics = await createTestTopics();
+    ({ placeOrder, answerFor } = bookingKit(topics, customerId));
     const config = loadConfig({
       // Read for its bridges only; the service under test connects as the tests' Kafka principal.
       KAFKA_SASL_PASSWORD: 'not used',

@@ -3,6 +3,7 @@ import {
   type AssembledCall,
   type AssembledParticipant,
   assembleCall,
+  closeOverdueCall,
   orderCallEvents,
 } from './call-assembly.ts';
 import type { CallEvent } from './call-events.ts';
@@ -396,6 +397,58 @@ describe('assembleCall', () => {
       expect(seconds([0, 499])).toBe(0);
       // Rounding each stretch would give 3.
       expect(seconds([0, 1_400], [2_000, 3_400], [4_000, 5_400])).toBe(4);
+    });
+  });
+});
+
+describe('closeOverdueCall', () => {
+  it('closes a call that never ended at its last reported activity, everyone still connected leaving then', () => {
+    const closing = closeOverdueCall([
+      started(0),
+      joined(1, 'a'),
+      joined(2, 'b'),
+      recordingOn(3),
+      left(40, 'b'),
+    ]);
+    expect(closing).toEqual({
+      outcome: 'CLOSED',
+      reason: 'no CALL_ENDED was reported; closed at its last reported activity',
+      call: {
+        accessCode: '12345678',
+        startedAt: m(0),
+        endedAt: m(40),
+        participants: [connection('a', 1, 40), connection('b', 2, 40)],
+        recordingSeconds: 37 * 60,
+      },
+    });
+  });
+
+  it('closes a call whose only end came before its start, naming both times', () => {
+    const closing = closeOverdueCall([ended(-5), started(0), joined(0, 'a'), left(12, 'a')]);
+    expect(closing.outcome).toBe('CLOSED');
+    if (closing.outcome !== 'CLOSED') return;
+    expect(closing.reason).toBe(
+      'its CALL_ENDED (2026-11-23T08:55:00.000Z) came before its CALL_STARTED (2026-11-23T09:00:00.000Z); closed at its last reported activity',
+    );
+    expect(closing.call).toMatchObject({
+      startedAt: m(0),
+      endedAt: m(12),
+      participants: [connection('a', 0, 12)],
+    });
+  });
+
+  it('closes a call reported only as started as a call of no length', () => {
+    const closing = closeOverdueCall([started(0)]);
+    expect(closing).toMatchObject({
+      outcome: 'CLOSED',
+      call: { startedAt: m(0), endedAt: m(0), participants: [] },
+    });
+  });
+
+  it('abandons a call whose start was never reported', () => {
+    expect(closeOverdueCall([joined(1, 'a'), ended(30)])).toEqual({
+      outcome: 'ABANDONED',
+      reason: 'no CALL_STARTED was reported: the call has no start or access code',
     });
   });
 });

@@ -182,3 +182,37 @@ export function assembleCall(events: readonly CallEvent[]): Assembly {
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** What the sweeper makes of a call reported no more for a while and still not complete. */
+export type OverdueClosing =
+  | { readonly outcome: 'CLOSED'; readonly call: AssembledCall; readonly reason: string }
+  | { readonly outcome: 'ABANDONED'; readonly reason: string };
+
+/** An id no bridge event can have (ids are at most 200 characters). */
+const SWEEPER_END_ID = `sweeper:${'~'.repeat(200)}`;
+
+/**
+ * Closes a call whose end never came — none reported, or only one before its start — at its last
+ * reported activity (its start, if nothing followed it), so what was reported is billed and the
+ * call can be reviewed; a call with no start cannot be closed (no access code, no start) and is
+ * abandoned. The reason says which, for the review list.
+ */
+export function closeOverdueCall(events: readonly CallEvent[]): OverdueClosing {
+  const ordered = orderCallEvents(events);
+  const started = ordered.find((event): event is CallStarted => event.type === 'CALL_STARTED');
+  if (started === undefined)
+    return {
+      outcome: 'ABANDONED',
+      reason: 'no CALL_STARTED was reported: the call has no start or access code',
+    };
+  const lastAt = Math.max(started.at, ...ordered.map((event) => event.at));
+  const endedEarly = ordered.find((event) => event.type === 'CALL_ENDED' && event.at < started.at);
+  const reason =
+    endedEarly === undefined
+      ? 'no CALL_ENDED was reported; closed at its last reported activity'
+      : `its CALL_ENDED (${new Date(endedEarly.at).toISOString()}) came before its CALL_STARTED ` +
+        `(${new Date(started.at).toISOString()}); closed at its last reported activity`;
+  const assembly = assembleCall([...events, { type: 'CALL_ENDED', eventId: SWEEPER_END_ID, at: lastAt }]);
+  if (!assembly.complete) throw new Error('a call with a start and an end after it is complete');
+  return { outcome: 'CLOSED', call: assembly.call, reason };
+}

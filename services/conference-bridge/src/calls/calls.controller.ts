@@ -1,18 +1,38 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Page } from '@switchboard/domain';
 import {
   ApiProblems,
   ApiZodBody,
+  ApiZodQuery,
+  ApiZodResponse,
   type Caller,
   CurrentCaller,
+  pageQuerySchema,
   RequireScope,
   ZodPipe,
 } from '@switchboard/http';
 import { z } from 'zod';
 import { type CallEvent, callEventSchema } from './call-events.ts';
 import { CdrRejectedError } from './calls.errors.ts';
+import { CallsRepository } from './calls.repository.ts';
+import { eventCallId } from './event-call-id.ts';
 import { parseCdrCsv } from './cdr-csv.ts';
 import { type CallActivityResult, RecordCallActivityUseCase } from './record-call-activity.use-case.ts';
+
+const reviewSchema = z.object({
+  callId: z.string(),
+  eventCallId: z.uuid(),
+  outcome: z.enum(['CLOSED', 'ABANDONED']),
+  reason: z.string(),
+  startedAt: z.iso.datetime().nullable(),
+  endedAt: z.iso.datetime().nullable(),
+  closedAt: z.iso.datetime(),
+});
+type Review = z.output<typeof reviewSchema>;
+const reviewPageSchema = z.object({ items: z.array(reviewSchema), nextCursor: z.string().nullable() });
+type PageQuery = z.output<typeof pageQuerySchema>;
+const iso = (at: number | null): string | null => (at === null ? null : new Date(at).toISOString());
 
 const callIdParam = new ZodPipe(
   z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1–200 letters, digits or . _ : -'),
@@ -22,7 +42,35 @@ const callIdParam = new ZodPipe(
 @ApiTags('calls')
 @Controller('v1/calls')
 export class CallsController {
-  constructor(private readonly record: RecordCallActivityUseCase) {}
+  constructor(
+    private readonly record: RecordCallActivityUseCase,
+    private readonly calls: CallsRepository,
+  ) {}
+
+  @Get('reviews')
+  @RequireScope('bridge.calls:read')
+  @ApiOperation({
+    summary:
+      'Calls the sweeper closed at their last reported activity (no end after their start came within OPEN_CALL_TIMEOUT_MINUTES) or abandoned (no start): for review',
+  })
+  @ApiZodQuery(pageQuerySchema)
+  @ApiZodResponse(200, reviewPageSchema, 'a page of swept calls, in the order they were swept')
+  @ApiProblems({ status: 400, description: 'invalid request; `errors` names each bad field' })
+  async reviews(@Query(new ZodPipe(pageQuerySchema)) query: PageQuery): Promise<Page<Review>> {
+    const page = await this.calls.reviews(query);
+    return {
+      nextCursor: page.nextCursor,
+      items: page.items.map((review) => ({
+        callId: review.callId,
+        eventCallId: eventCallId(review.callId),
+        outcome: review.outcome,
+        reason: review.reason,
+        startedAt: iso(review.startedAt),
+        endedAt: iso(review.endedAt),
+        closedAt: review.closedAt.toISOString(),
+      })),
+    };
+  }
 
   @Post(':callId/events')
   @RequireScope('bridge.calls:write')

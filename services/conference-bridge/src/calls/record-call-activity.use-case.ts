@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Outbox } from '@switchboard/messaging';
 import { type SqlDatabase } from '@switchboard/database';
-import { DATABASE, newMeta } from '@switchboard/service';
+import { DATABASE } from '@switchboard/service';
 import { ReservationsRepository } from '../reservations/reservations.repository.ts';
 import { assembleCall } from './call-assembly.ts';
+import { CallCompletion } from './call-completion.ts';
 import type { CallEvent } from './call-events.ts';
 import { CallCompletedError, UnknownAccessCodeError } from './calls.errors.ts';
 import { CallsRepository } from './calls.repository.ts';
@@ -31,7 +31,7 @@ export class RecordCallActivityUseCase {
     @Inject(DATABASE) private readonly db: SqlDatabase,
     private readonly calls: CallsRepository,
     private readonly reservations: ReservationsRepository,
-    private readonly outbox: Outbox,
+    private readonly completion: CallCompletion,
   ) {}
 
   /** `actor`: the client id of the caller that reported the activity, carried on the event. */
@@ -55,23 +55,8 @@ export class RecordCallActivityUseCase {
       }
       const assembly = assembleCall(await this.calls.events(tx, callId));
       if (!assembly.complete) return { callId, eventCallId: published, status: 'OPEN', duplicates };
-      const { call } = assembly;
-      const reservation = await this.reservations.byAccessCode(tx, call.accessCode);
-      if (!reservation) throw new UnknownAccessCodeError();
-      await this.calls.complete(tx, callId, reservation.id);
-      await this.outbox.enqueue(tx, 'conference.call-completed.v1', published, {
-        meta: newMeta('conference-bridge', { correlationId: reservation.correlationId, actor }),
-        callId: published,
-        bridgeCallId: callId,
-        customerId: reservation.customerId,
-        orderId: reservation.orderId,
-        reservationId: reservation.id,
-        bridgeId: reservation.bridgeId,
-        startedAt: call.startedAt,
-        endedAt: call.endedAt,
-        participants: call.participants.map((p) => ({ ...p })),
-        recordingSeconds: call.recordingSeconds,
-      });
+      if (!(await this.completion.complete(tx, callId, assembly.call, actor)))
+        throw new UnknownAccessCodeError();
       return { callId, eventCallId: published, status: 'COMPLETED', duplicates };
     });
   }
