@@ -20,6 +20,14 @@ export type TopicChange =
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** How long a retry topic keeps a record: far beyond its retry delay. */
+export const RETRY_RETENTION_DAYS = 7;
+/**
+ * How long a dead-letter topic keeps a parked record for an operator to list and replay
+ * (`./switchboard dlq`): a quarter, so the topic cannot grow without bound.
+ */
+export const DEAD_LETTER_RETENTION_DAYS = 90;
+
 function retentionConfigs(retention: Retention): Record<string, string> {
   if (retention.kind === 'compact') return { 'cleanup.policy': 'compact' };
   return {
@@ -30,8 +38,8 @@ function retentionConfigs(retention: Retention): Record<string, string> {
 
 /**
  * Every topic the catalog implies: each event topic, and for each of its consumers (plus any
- * extra ones) a retry topic (same partitions, so a key stays on one partition) and a dead-letter
- * topic kept forever; all under the given naming (prefix).
+ * extra ones) a retry topic (same partitions, so a key stays on one partition, kept 7 days) and a
+ * dead-letter topic (kept 90 days); all under the given naming (prefix).
  */
 export function plannedTopics(
   catalog: Readonly<Record<string, AnyTopicSpec>> = TOPICS,
@@ -44,12 +52,12 @@ export function plannedTopics(
       {
         name: names.retry(name, consumer),
         partitions: spec.partitions,
-        configs: retentionConfigs({ kind: 'delete', days: 7 }),
+        configs: retentionConfigs({ kind: 'delete', days: RETRY_RETENTION_DAYS }),
       },
       {
         name: names.deadLetter(name, consumer),
         partitions: 1,
-        configs: retentionConfigs({ kind: 'delete', days: 'forever' }),
+        configs: retentionConfigs({ kind: 'delete', days: DEAD_LETTER_RETENTION_DAYS }),
       },
     ]),
   ]);
