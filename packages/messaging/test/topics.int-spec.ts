@@ -56,6 +56,7 @@ describe('applyTopics', () => {
         'orders.order-placed.v1.conference-bridge.dlq',
       ]),
     );
-    expect(await retentionOf('orders.order-placed.v1.conference-bridge.dlq')).toBe('-1');
+    // Parked records stay 90 days for an operator to list and replay, not for ever.
+    expect(await retentionOf('orders.order-placed.v1.conference-bridge.dlq')).toBe(String(90 * 86_400_000));
   });
 });
