@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS messaging_inbox (
   handled_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (consumer, event_id)
 );
+-- The inbox pruner's way to a topic's oldest ids.
+CREATE INDEX IF NOT EXISTS messaging_inbox_handled ON messaging_inbox (consumer, topic, handled_at);
 `;
 
 /** Creates the outbox and inbox tables if they are missing. */

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventConsumer, type EventHandler } from '../src/consumer.ts';
 import { Inbox } from '../src/inbox.ts';
+import { inboxRetentionDays, pruneInbox } from '../src/inbox-pruner.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { Outbox, OutboxRelay } from '../src/outbox.ts';
 import { postgresDatabase, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
@@ -245,6 +246,36 @@ describeOnEachDatabase('outbox and inbox on %s', 'outbox_inbox', (database) => {
     expect((await run([a, b, a])).map((i) => i.eventId)).toEqual([a, b]);
     expect((await run([a, c])).map((i) => i.eventId)).toEqual([c]);
     expect(done).toEqual([a, b, c]);
+  });
+
+  it('prunes only the ids Kafka can no longer deliver, so a redelivery within the window is still found', async () => {
+    const consumer = `prune-${randomUUID()}`;
+    const inbox = new Inbox(db, consumer);
+    const other = new Inbox(db, `other-${randomUUID()}`);
+    const handle = (box: Inbox, id: string, topic: string) => box.handleOnce(id, topic, async () => {});
+    const age = (box: Inbox, id: string, days: number) =>
+      db.query(
+        `UPDATE messaging_inbox SET handled_at = now() - make_interval(days => $2) WHERE event_id = $1`,
+        [id, days],
+      );
+    // orders.order-placed is kept 30 days: its ids are kept 30 + 7 (segment roll) + 1 = 38 days.
+    const [recent, old, state, othersOld] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    expect(inboxRetentionDays({ kind: 'delete', days: 30 })).toBe(38);
+    await handle(inbox, recent, TOPIC);
+    await age(inbox, recent, 37);
+    await handle(inbox, old, TOPIC);
+    await age(inbox, old, 39);
+    // A compacted topic's records may come again at any time: its ids stay.
+    await handle(inbox, state, 'crm.customer-registered.v1');
+    await age(inbox, state, 400);
+    await handle(other, othersOld, TOPIC);
+    await age(other, othersOld, 39);
+
+    expect(await pruneInbox(db, consumer, [TOPIC, 'crm.customer-registered.v1'])).toBe(1);
+    expect(await handle(inbox, recent, TOPIC)).toBe(false);
+    expect(await handle(inbox, state, 'crm.customer-registered.v1')).toBe(false);
+    expect(await handle(other, othersOld, TOPIC)).toBe(false);
+    expect(await handle(inbox, old, TOPIC)).toBe(true);
   });
 });
 
