@@ -2,7 +2,7 @@ import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceConfig } from '@switchboard/config';
 import type { ServiceName, TopicName } from '@switchboard/contracts';
-import { migrate, openDatabase, type OpenDatabase, refuseSuperuser } from '@switchboard/database';
+import { migrate, openDatabase, type OpenDatabase, refuseSuperuser, tableSizes } from '@switchboard/database';
 import {
   createServiceApp,
   HttpSecurityModule,
@@ -183,6 +183,15 @@ class ServiceModule {
               },
               'messaging.consumer.resumed',
             ),
+          inbox: {
+            onPruned: (count) =>
+              logger.info({ event: 'messaging.inbox.pruned', ids: count }, 'messaging.inbox.pruned'),
+            onPruneFailed: (error) =>
+              logger.error(
+                { event: 'messaging.inbox.prune-failed', err: error },
+                'messaging.inbox.prune-failed',
+              ),
+          },
           // The relay's own events, each logged once: the first failed pass of a run of them, the
           // recovery, and every row parked (`pnpm dlq list outbox <service>` shows why).
           relay: {
@@ -262,6 +271,7 @@ export async function startService(
         `${definition.name}.migrated`,
       );
     const metrics = new Metrics({ service: definition.name });
+    metrics.tableSizes(() => tableSizes(database.db));
     const publicUrl = new PublicUrl(config.publicUrl);
     // Who changed what: each answered write with the caller's client id (never its token).
     const security = securityOptionsOf(config.security, (write) =>

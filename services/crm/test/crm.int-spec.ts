@@ -217,6 +217,9 @@ describeOnEachDatabase('crm on %s', 'crm', (database) => {
     const metrics = await (await service.request('/metrics')).text();
     expect(metrics).toMatch(/http_server_request_duration_seconds_count\{[^}]*route="\/v1\/customers"/);
     expect(metrics).toMatch(/messaging_published_total\{[^}]*topic="[^"]*crm\.customer-registered\.v1"/);
+    // Every table's size, the service's own and the bus's, so growth can be watched.
+    for (const table of ['customers', 'messaging_inbox', 'messaging_outbox'])
+      expect(metrics).toMatch(new RegExp(`db_table_size_bytes\\{[^}]*table="${table}"[^}]*\\} [1-9]\\d*`));
     const openapi = (await (await service.request('/docs/openapi.json')).json()) as {
       paths: Record<string, unknown>;
     };

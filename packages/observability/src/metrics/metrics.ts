@@ -186,6 +186,25 @@ export class Metrics {
     };
   }
 
+  /**
+   * Reports the size of each table of the service's database as `db_table_size_bytes{table}`,
+   * read at every scrape. A failed read (the database down: readiness says so) leaves the gauge
+   * empty for that scrape rather than failing the whole scrape.
+   */
+  tableSizes(read: () => Promise<readonly { table: string; bytes: number }[]>): void {
+    new Gauge({
+      name: 'db_table_size_bytes',
+      help: "Bytes each table of the service's database takes on disk, indexes and TOAST included.",
+      labelNames: ['table'],
+      registers: [this.registry],
+      async collect() {
+        const sizes = await read().catch(() => []);
+        this.reset();
+        for (const { table, bytes } of sizes) this.set({ table }, bytes);
+      },
+    });
+  }
+
   /** The exposition text for `GET /metrics`. */
   text(): Promise<string> {
     return this.registry.metrics();
