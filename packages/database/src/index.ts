@@ -7,4 +7,4 @@ export { type TableSize, tableSizes } from './table-sizes.ts';
 export { ExclusiveLoop, type ExclusiveLoopOptions } from './work/exclusive-loop.ts';
 export { Sleeper } from './work/sleeper.ts';
 export { refuseSuperuser, SuperuserConnectionError } from './least-privilege.ts';
-export { asUnavailable, DatabaseUnavailableError, isUnavailable } from './unavailable.ts';
+export { asUnavailable, DatabaseUnavailableError, isUnavailable, NETWORK_CODES } from './unavailable.ts';

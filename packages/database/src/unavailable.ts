@@ -29,7 +29,8 @@ function transientSqlState(code: string): boolean {
   );
 }
 
-const NETWORK_CODES = new Set([
+/** Node's network error codes for a server out of reach or a connection lost. */
+export const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',

@@ -1,3 +1,4 @@
+import { NETWORK_CODES as NODE_NETWORK_CODES } from '@switchboard/database';
 import { MessagingError } from './errors.ts';
 
 /**
@@ -32,17 +33,11 @@ export interface InfrastructureFailure {
   readonly reason: string;
 }
 
-/** Errors of the network stack (Node's and undici's) that say a server is out of reach. */
+/** Errors of the network stack (Node's, and undici's for fetch) that say a server is out of reach. */
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
+  ...NODE_NETWORK_CODES,
   'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
   'ENETDOWN',
-  'EAI_AGAIN',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
