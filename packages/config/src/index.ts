@@ -122,6 +122,8 @@ export function serviceEnv(service: string, defaultPort: number) {
     NODE_ENV: z.string().trim().default('development'),
     /** Readiness turns down when events wait in the outbox and none was published for this long. */
     OUTBOX_STALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** An Idempotency-Key answers retries for this many days after its first request, then it is pruned. */
+    IDEMPOTENCY_KEY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
     ...httpSecurityEnv(service),
   };
 }
@@ -226,6 +228,8 @@ export interface ServiceConfig {
   /** Set by PUBLIC_URL; unset, the service's links use the address it listens on. */
   readonly publicUrl: string | undefined;
   readonly outboxStallMs: number;
+  /** How long an Idempotency-Key is kept (IDEMPOTENCY_KEY_RETENTION_DAYS). */
+  readonly idempotencyKeyRetentionDays: number;
   /** NODE_ENV=production. */
   readonly production?: boolean;
   readonly security: HttpSecurityConfig;
@@ -263,6 +267,7 @@ export function serviceConfigOf(
     topicPrefix: vars.TOPIC_PREFIX,
     publicUrl: vars.PUBLIC_URL?.replace(/\/+$/, ''),
     outboxStallMs: vars.OUTBOX_STALL_SECONDS * 1000,
+    idempotencyKeyRetentionDays: vars.IDEMPOTENCY_KEY_RETENTION_DAYS,
     production: vars.NODE_ENV === 'production',
     security: httpSecurityConfigOf(vars),
   };

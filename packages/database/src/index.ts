@@ -8,3 +8,9 @@ export { ExclusiveLoop, type ExclusiveLoopOptions } from './work/exclusive-loop.
 export { Sleeper } from './work/sleeper.ts';
 export { refuseSuperuser, SuperuserConnectionError } from './least-privilege.ts';
 export { asUnavailable, DatabaseUnavailableError, isUnavailable, NETWORK_CODES } from './unavailable.ts';
+export {
+  pruneExpired,
+  type RetentionRule,
+  RetentionPruner,
+  type RetentionPrunerOptions,
+} from './retention.ts';

@@ -44,7 +44,7 @@
 import { createHash } from 'node:crypto';
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
+import type { RetentionRule, SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DomainError } from '@switchboard/domain';
 import { z } from 'zod';
 import { ApiProblems } from './openapi.ts';
@@ -65,7 +65,30 @@ CREATE TABLE IF NOT EXISTS idempotent_commands (
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (command, key)
 );
+CREATE INDEX IF NOT EXISTS idempotent_commands_created_at ON idempotent_commands (created_at);
 `;
+
+/**
+ * The retention rule of the Idempotency-Keys: a key is kept `days` after its first request, so a
+ * client may retry that long; a request with the key after that creates anew. Keys still being
+ * claimed (no `resource_id` yet) are never taken.
+ */
+export function idempotencyKeyRetention(days: number): RetentionRule {
+  return {
+    name: 'idempotency-keys',
+    async pruneBatch(db, limit) {
+      const { rows } = await db.query(
+        `DELETE FROM idempotent_commands WHERE ctid IN (
+           SELECT ctid FROM idempotent_commands
+           WHERE created_at < now() - make_interval(days => $1) AND resource_id IS NOT NULL
+           LIMIT $2)
+         RETURNING 1`,
+        [days, limit],
+      );
+      return rows.length;
+    },
+  };
+}
 
 /**
  * The hash of a request body by which a retry with the same Idempotency-Key is told from a reuse

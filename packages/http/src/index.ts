@@ -3,6 +3,7 @@ export {
   answerIdempotent,
   IDEMPOTENT_COMMANDS_SQL,
   IdempotencyKey,
+  idempotencyKeyRetention,
   IdempotencyKeyReusedError,
   IdempotentCommand,
   type IdempotentCommandOptions,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { SqlDatabase } from '@switchboard/database';
+import { pruneExpired, type SqlDatabase } from '@switchboard/database';
 import { describeOnEachDatabase, waitFor } from '@switchboard/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   IDEMPOTENT_COMMANDS_SQL,
+  idempotencyKeyRetention,
   IdempotencyKeyReusedError,
   runIdempotentCommand,
 } from '../src/idempotent-command.ts';
@@ -106,6 +107,24 @@ describeOnEachDatabase('runIdempotentCommand on %s', 'http_idempotent', (databas
     expect(retry.replayed).toBe(false);
     expect(runs.get(key)).toBe(2);
     expect(await thingsNamed('fragile')).toBe(1);
+  });
+
+  it('answers retries for the retention and prunes a key only after it, so the key creates anew', async () => {
+    const [kept, expired] = [randomUUID(), randomUUID()];
+    const first = { kept: await createThing(kept, 'kept'), expired: await createThing(expired, 'expired') };
+    const age = (key: string, days: number) =>
+      db.query(`UPDATE idempotent_commands SET created_at = now() - $2 * interval '1 day' WHERE key = $1`, [
+        key,
+        days,
+      ]);
+    await age(kept, 6.9);
+    await age(expired, 7.1);
+
+    expect(await pruneExpired(db, idempotencyKeyRetention(7), 1)).toBe(1);
+    expect(await createThing(kept, 'kept')).toEqual({ result: first.kept.result, replayed: true });
+    const after = await createThing(expired, 'expired');
+    expect(after.replayed).toBe(false);
+    expect(after.result.id).not.toBe(first.expired.result.id);
   });
 
   // PGlite is one connection and runs one transaction at a time: requests there cannot overlap.

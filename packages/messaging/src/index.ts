@@ -25,7 +25,7 @@ export {
 export { DEFAULT_PLAUSIBILITY, implausibility, type PlausibilityLimits } from './plausibility.ts';
 export { eventHandler, type EventHandlerClass } from './event-handler.ts';
 export { Inbox } from './inbox.ts';
-export { InboxPruner, inboxRetentionDays, pruneInbox } from './inbox-pruner.ts';
+export { inboxRetention, inboxRetentionDays } from './inbox-retention.ts';
 export { createMessaging, kafkaClientConfig, type Messaging, type MessagingOptions } from './messaging.ts';
 export { type MessagingMetrics, NO_METRICS } from './metrics.ts';
 export {

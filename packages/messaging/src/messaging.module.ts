@@ -8,7 +8,6 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import type { TopicName } from '@switchboard/contracts';
 import { type ConsumerOptions, EventConsumer, type RetryPolicy } from './consumer.ts';
-import { InboxPruner } from './inbox-pruner.ts';
 import type { EventHandlerClass } from './event-handler.ts';
 import { createMessaging, type Messaging, type MessagingOptions } from './messaging.ts';
 import { Outbox, OutboxRelay, type RelayOptions } from './outbox.ts';
@@ -42,15 +41,6 @@ export interface MessagingModuleOptions extends MessagingOptions {
   readonly onResumed?: ConsumerOptions['onResumed'];
   /** The outbox relay's bounds and what it reports (to log it); its metrics are `metrics`. */
   readonly relay?: Omit<RelayOptions, 'metrics'>;
-  /**
-   * How often the inbox drops the ids of events Kafka can no longer deliver (default an hour; see
-   * `inboxRetentionDays`), and what it reports (to log it).
-   */
-  readonly inbox?: {
-    readonly pruneEveryMs?: number;
-    readonly onPruned?: (count: number) => void;
-    readonly onPruneFailed: (error: unknown) => void;
-  };
 }
 
 /** Injection tokens of the options and of the wired `Messaging` parts. */
@@ -62,7 +52,6 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   private consumer: EventConsumer | undefined;
   private relay: OutboxRelay | undefined;
   private relayPublisher: EventPublisher | undefined;
-  private pruner: InboxPruner | undefined;
 
   constructor(
     private readonly options: MessagingModuleOptions,
@@ -115,23 +104,11 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       const consumer = this.consumer;
       this.status.consumerStarted(() => consumer.pauses);
       await this.consumer.start();
-      this.pruner = new InboxPruner(
-        options.database,
-        String(options.service),
-        handlers.map((handler) => handler.topic),
-        {
-          everyMs: options.inbox?.pruneEveryMs,
-          onPruned: options.inbox?.onPruned,
-          onError: options.inbox?.onPruneFailed ?? (() => undefined),
-        },
-      );
-      this.pruner.start();
     }
   }
 
   /** Stop fetching and finish in-flight handlers (committing them), then drain the relay. */
   async onApplicationShutdown(): Promise<void> {
-    await this.pruner?.stop();
     await this.consumer?.stop();
     await this.relay?.stop();
     await this.relayPublisher?.stop();

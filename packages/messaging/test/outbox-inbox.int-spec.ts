@@ -5,10 +5,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventConsumer, type EventHandler } from '../src/consumer.ts';
 import { Inbox } from '../src/inbox.ts';
-import { inboxRetentionDays, pruneInbox } from '../src/inbox-pruner.ts';
+import { inboxRetention, inboxRetentionDays } from '../src/inbox-retention.ts';
 import type { Messaging } from '../src/messaging.ts';
 import { Outbox, OutboxRelay } from '../src/outbox.ts';
-import { postgresDatabase, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
+import { postgresDatabase, pruneExpired, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { migrateMessagingTables } from '../src/schema.ts';
 import { isolatedMessaging, readTopic, sampleEvent } from './support.ts';
 
@@ -271,7 +271,7 @@ describeOnEachDatabase('outbox and inbox on %s', 'outbox_inbox', (database) => {
     await handle(other, othersOld, TOPIC);
     await age(other, othersOld, 39);
 
-    expect(await pruneInbox(db, consumer, [TOPIC, 'crm.customer-registered.v1'])).toBe(1);
+    expect(await pruneExpired(db, inboxRetention(consumer, [TOPIC, 'crm.customer-registered.v1']))).toBe(1);
     expect(await handle(inbox, recent, TOPIC)).toBe(false);
     expect(await handle(inbox, state, 'crm.customer-registered.v1')).toBe(false);
     expect(await handle(other, othersOld, TOPIC)).toBe(false);

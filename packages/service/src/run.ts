@@ -8,9 +8,9 @@ import { type ServiceDefinition, startService } from './service.ts';
  * and on SIGTERM or SIGINT closes it in order — HTTP, consumer, relay, database, then the last
  * spans — before exiting.
  */
-export async function runService(
-  definition: ServiceDefinition,
-  loadConfig: () => ServiceConfig,
+export async function runService<Config extends ServiceConfig>(
+  definition: ServiceDefinition<Config>,
+  loadConfig: () => Config,
   tracing: Tracing,
 ): Promise<void> {
   const config = loadOrExit(loadConfig);

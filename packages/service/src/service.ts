@@ -2,17 +2,27 @@ import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceConfig } from '@switchboard/config';
 import type { ServiceName, TopicName } from '@switchboard/contracts';
-import { migrate, openDatabase, type OpenDatabase, refuseSuperuser, tableSizes } from '@switchboard/database';
+import {
+  migrate,
+  openDatabase,
+  type OpenDatabase,
+  refuseSuperuser,
+  type RetentionRule,
+  RetentionPruner,
+  tableSizes,
+} from '@switchboard/database';
 import {
   createServiceApp,
   HttpSecurityModule,
   IDEMPOTENT_COMMANDS_SQL,
+  idempotencyKeyRetention,
   type SecurityOptions,
   securityOptionsOf,
 } from '@switchboard/http';
 import {
   type EventHandlerClass,
   HEADERS,
+  inboxRetention,
   MESSAGING_TABLES_SQL,
   MESSAGING,
   type Messaging,
@@ -34,7 +44,7 @@ import { OutboxController } from './outbox.controller.ts';
 import { CONFIG, DATABASE, LOGGER, PUBLIC_URL, PublicUrl } from './tokens.ts';
 
 /** What makes one service: everything else about starting and stopping it is shared. */
-export interface ServiceDefinition {
+export interface ServiceDefinition<Config extends ServiceConfig = ServiceConfig> {
   readonly name: ServiceName;
   /** Title and description of its OpenAPI document. */
   readonly title: string;
@@ -49,6 +59,11 @@ export interface ServiceDefinition {
   readonly features: readonly Type[];
   /** HTTP status of each of its domain error codes. */
   readonly errorStatus: Readonly<Record<string, number>>;
+  /**
+   * What it keeps only for a while, besides the inbox's ids and the Idempotency-Keys every
+   * service prunes: its own retention rules, from its configuration.
+   */
+  retention?(config: Config): readonly RetentionRule[];
 }
 
 export interface StartOptions {
@@ -57,6 +72,8 @@ export interface StartOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Log NestJS's own start-up lines (default true). */
   readonly nestLogs?: boolean;
+  /** Pause between two rounds of the retention rules (default an hour; tests shorten it). */
+  readonly pruneEveryMs?: number;
 }
 
 /** A started service. `close` stops taking requests and events, drains, and closes its database. */
@@ -183,15 +200,6 @@ class ServiceModule {
               },
               'messaging.consumer.resumed',
             ),
-          inbox: {
-            onPruned: (count) =>
-              logger.info({ event: 'messaging.inbox.pruned', ids: count }, 'messaging.inbox.pruned'),
-            onPruneFailed: (error) =>
-              logger.error(
-                { event: 'messaging.inbox.prune-failed', err: error },
-                'messaging.inbox.prune-failed',
-              ),
-          },
           // The relay's own events, each logged once: the first failed pass of a run of them, the
           // recovery, and every row parked (`pnpm dlq list outbox <service>` shows why).
           relay: {
@@ -247,9 +255,9 @@ class ServiceModule {
  * health, metrics and the HTTP conventions, and listens. Tracing, when wanted, is started before
  * (see `runService`).
  */
-export async function startService(
-  definition: ServiceDefinition,
-  config: ServiceConfig,
+export async function startService<Config extends ServiceConfig>(
+  definition: ServiceDefinition<Config>,
+  config: Config,
   options: StartOptions = {},
 ): Promise<RunningService> {
   silenceKafkajsTimerWarning();
@@ -310,6 +318,8 @@ export async function startService(
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const url = `http://${config.host}:${port}`;
     publicUrl.listeningOn(config.host, port);
+    const pruner = retentionPruner(definition, config, database, logger, metrics, options.pruneEveryMs);
+    pruner.start();
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -321,6 +331,7 @@ export async function startService(
         closing ??= (async () => {
           // Stops the HTTP server, the consumer (finishing and committing what it holds) and the
           // relay (publishing what is committed), then the database.
+          await pruner.stop();
           await app.close();
           await database.close();
         })();
@@ -331,4 +342,33 @@ export async function startService(
     await database.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The service's retention rules — the inbox's ids of the topics it consumes, its Idempotency-Keys
+ * and its own — applied every hour by one replica, each round's prunes logged and counted.
+ */
+function retentionPruner<Config extends ServiceConfig>(
+  definition: ServiceDefinition<Config>,
+  config: Config,
+  database: OpenDatabase,
+  logger: Logger,
+  metrics: Metrics,
+  everyMs: number | undefined,
+): RetentionPruner {
+  const topics = (definition.handlers ?? []).map((handler) => handler.topic);
+  const rules = [
+    ...(topics.length > 0 ? [inboxRetention(definition.name, topics)] : []),
+    idempotencyKeyRetention(config.idempotencyKeyRetentionDays),
+    ...(definition.retention?.(config) ?? []),
+  ];
+  return new RetentionPruner(database.db, rules, {
+    everyMs,
+    onPruned: (rule, rows) => {
+      metrics.rowsPruned(rule, rows);
+      logger.info({ event: 'retention.pruned', rule, rows }, 'retention.pruned');
+    },
+    onError: (error, rule) =>
+      logger.error({ event: 'retention.prune-failed', rule, err: error }, 'retention.prune-failed'),
+  });
 }

@@ -199,6 +199,8 @@ export interface TestServiceOptions {
   readonly config?: Record<string, unknown>;
   /** Overrides of its API security (rate limits, key-fetch cooldown, …); the stack's provider by default. */
   readonly security?: Partial<HttpSecurityConfig>;
+  /** Pause between two rounds of its retention rules (default an hour). */
+  readonly pruneEveryMs?: number;
 }
 
 /** A request of a test: JSON body when given; a bearer token with every scope of the service unless `token` says otherwise. */
@@ -248,6 +250,7 @@ export async function startTestService(
     topicPrefix: options.topics.prefix,
     publicUrl: undefined,
     outboxStallMs: 60_000,
+    idempotencyKeyRetentionDays: 7,
     security,
     ...options.config,
   };
@@ -263,6 +266,7 @@ export async function startTestService(
     logger: pino({ level: shown ?? 'info' }, destination),
     nestLogs: false,
     retry: { attempts: 2, initialDelayMs: 50, retryTopicDelayMs: 500 },
+    pruneEveryMs: options.pruneEveryMs,
   });
   return {
     url: running.url,

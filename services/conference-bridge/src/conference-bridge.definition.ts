@@ -1,10 +1,12 @@
 import type { ServiceDefinition } from '@switchboard/service';
+import { callEventsRetention } from './calls/call-events-retention.ts';
 import { CallsModule } from './calls/calls.module.ts';
+import type { BridgeConfig } from './config.ts';
 import { ReservationsModule } from './reservations/reservations.module.ts';
 import { CONFERENCE_BRIDGE_HANDLERS } from './events/handlers.ts';
 
 /** conference-bridge reserves bridge capacity for orders and reports completed calls. */
-export const conferenceBridge: ServiceDefinition = {
+export const conferenceBridge: ServiceDefinition<BridgeConfig> = {
   name: 'conference-bridge',
   title: 'Switchboard conference-bridge',
   description:
@@ -24,4 +26,5 @@ export const conferenceBridge: ServiceDefinition = {
     CALL_ALREADY_COMPLETED: 409,
     CDR_REJECTED: 422,
   },
+  retention: (config) => [callEventsRetention(config.callEventsRetentionDays)],
 };

@@ -46,12 +46,15 @@ const schema = z.object({
    * is closed by the sweeper and listed for review.
    */
   OPEN_CALL_TIMEOUT_MINUTES: z.coerce.number().positive().default(1440),
+  /** The activity reported of a completed call is kept this many days after it completed. */
+  CALL_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 export interface BridgeConfig extends ServiceConfig {
   readonly bridges: readonly Bridge[];
   readonly accessCodeDigits: number;
   readonly openCallTimeoutMinutes: number;
+  readonly callEventsRetentionDays: number;
 }
 
 /** Reads the service's configuration once at boot; fails naming every bad variable. */
@@ -62,5 +65,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
     bridges: vars.BRIDGES,
     accessCodeDigits: vars.ACCESS_CODE_DIGITS,
     openCallTimeoutMinutes: vars.OPEN_CALL_TIMEOUT_MINUTES,
+    callEventsRetentionDays: vars.CALL_EVENTS_RETENTION_DAYS,
   };
 }

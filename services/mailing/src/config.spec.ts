@@ -20,7 +20,15 @@ describe('loadConfig', () => {
       campaignPaceMs: 0,
       mailRetryMaxDelayMs: 300_000,
       billingUrl: 'http://127.0.0.1:3002',
+      sentMailRetentionDays: 30,
+      idempotencyKeyRetentionDays: 7,
     });
+  });
+
+  it('keeps sent mail and Idempotency-Keys as long as told, a day at least', () => {
+    const config = loadConfig({ SENT_MAIL_RETENTION_DAYS: '365', IDEMPOTENCY_KEY_RETENTION_DAYS: '1' });
+    expect(config).toMatchObject({ sentMailRetentionDays: 365, idempotencyKeyRetentionDays: 1 });
+    expect(() => loadConfig({ SENT_MAIL_RETENTION_DAYS: '0' })).toThrow(/SENT_MAIL_RETENTION_DAYS/);
   });
 
   it("fetches invoice PDFs from billing's API where BILLING_URL says", () => {

@@ -51,6 +51,8 @@ const schema = z.object({
   OIDC_CLIENT_ID: z.string().trim().min(1).default('mailing'),
   /** Longest wait between two attempts to send a message the SMTP server refused or missed. */
   MAIL_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(10).max(3_600_000).default(300_000),
+  /** A sent email's address, body and PDF (and a completed campaign's contact copies) are kept this many days. */
+  SENT_MAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 /** How mailing logs in to the SMTP server and checks it. The password is left out of logs and JSON. */
@@ -68,6 +70,7 @@ export interface MailingConfig extends ServiceConfig {
   readonly printSpoolDir: string;
   readonly campaignPaceMs: number;
   readonly mailRetryMaxDelayMs: number;
+  readonly sentMailRetentionDays: number;
   readonly billingUrl: string;
   /** Its own client credentials, for billing's API. */
   readonly client: ClientCredentialsOptions;
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MailingConfig 
     printSpoolDir: vars.PRINT_SPOOL_DIR ?? join(vars.DATA_DIR, 'print-spool'),
     campaignPaceMs: vars.CAMPAIGN_PACE_MS,
     mailRetryMaxDelayMs: vars.MAIL_RETRY_MAX_DELAY_MS,
+    sentMailRetentionDays: vars.SENT_MAIL_RETENTION_DAYS,
     billingUrl: vars.BILLING_URL.replace(/\/+$/, ''),
     client,
   };

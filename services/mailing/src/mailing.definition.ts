@@ -1,9 +1,11 @@
 import type { ServiceDefinition } from '@switchboard/service';
+import type { MailingConfig } from './config.ts';
+import { sentMailRetention } from './mail/mail-retention.ts';
 import { MailingModule } from './mailing.module.ts';
 import { MAILING_HANDLERS } from './events/handlers.ts';
 
 /** mailing sends booking confirmations, invoices and campaigns by email and to the printer. */
-export const mailing: ServiceDefinition = {
+export const mailing: ServiceDefinition<MailingConfig> = {
   name: 'mailing',
   title: 'Switchboard mailing',
   description:
@@ -17,4 +19,5 @@ export const mailing: ServiceDefinition = {
     CONTACT_NOT_FOUND: 404,
     INVALID_TEMPLATE: 422,
   },
+  retention: (config) => sentMailRetention(config.sentMailRetentionDays),
 };

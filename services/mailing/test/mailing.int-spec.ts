@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import type { EventOf } from '@switchboard/contracts';
+import { pruneExpired } from '@switchboard/database';
 import { startTracing, type Tracing } from '@switchboard/observability/tracing';
 import {
   createTestTopics,
@@ -22,6 +23,7 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Campaign } from '../src/campaigns/dto/campaign.dto.ts';
 import { mailing } from '../src/mailing.definition.ts';
+import { sentMailRetention } from '../src/mail/mail-retention.ts';
 import {
   billingDocuments,
   customerRegistered,
@@ -101,6 +103,8 @@ describe('mailing', () => {
       service = await startTestService(mailing, {
         topics,
         config: mailingConfig(spool, { billingUrl: billing.url }),
+        // A round of the retention rules every 300 ms instead of every hour.
+        pruneEveryMs: 300,
       });
     });
 
@@ -139,6 +143,53 @@ describe('mailing', () => {
         relatedId: reserved.orderId,
         meta: { producer: 'mailing', correlationId: reserved.orderId, causationId: reserved.meta.eventId },
       });
+    });
+
+    it('forgets the address and body of an email sent longer ago than the retention, and still sends it no second time', async () => {
+      const customer = customerRegistered({ email: uniqueEmail('retention') });
+      await topics.publish('crm.customer-registered.v1', customer);
+      await handled(service, customer.meta.eventId);
+      const [old, recent] = [bridgeReserved(customer.customerId), bridgeReserved(customer.customerId)];
+      await topics.publish('conference.bridge-reserved.v1', old);
+      await topics.publish('conference.bridge-reserved.v1', recent);
+      await delivered(customer.email, 2);
+      const db = service.running.database.db;
+      const contentOf = async (orderId: string) =>
+        (
+          await db.query<{ to_address: string | null; body: string | null; status: string }>(
+            'SELECT to_address, body, status FROM outgoing_mail WHERE related_id = $1',
+            [orderId],
+          )
+        ).rows;
+      // Sent 31 days ago; the retention is 30 days.
+      await db.query(
+        `UPDATE outgoing_mail SET created_at = now() - interval '31 days', sent_at = now() - interval '31 days'
+         WHERE related_id = $1`,
+        [old.orderId],
+      );
+
+      await waitFor(async () => ((await contentOf(old.orderId))[0]?.body === null ? true : undefined), {
+        description: 'the old email’s content to be pruned',
+      });
+      expect(await contentOf(old.orderId)).toEqual([{ to_address: null, body: null, status: 'SENT' }]);
+      expect(await contentOf(recent.orderId)).toEqual([
+        {
+          to_address: customer.email,
+          body: expect.stringContaining(recent.accessCode) as unknown,
+          status: 'SENT',
+        },
+      ]);
+      expect(service.logs).toContainEqual(
+        expect.objectContaining({ event: 'retention.pruned', rule: 'sent-mail' }),
+      );
+
+      // The same reservation in a new event: its row stays, so no second email goes out.
+      const again = { ...old, meta: { ...old.meta, eventId: randomUUID() } };
+      await topics.publish('conference.bridge-reserved.v1', again);
+      await handled(service, again.meta.eventId);
+      await drained(service);
+      expect(await mail().to(customer.email)).toHaveLength(2);
+      expect(await messageSent(old.orderId, 1)).toHaveLength(1);
     });
 
     it('holds a confirmation for a customer it does not know yet, and sends it once the customer arrives', async () => {
@@ -484,6 +535,21 @@ describe('mailing', () => {
         items: { id: string; counts: { recipients: number } }[];
       };
       expect(list.items.find((c) => c.id === created.id)?.counts.recipients).toBe(3);
+
+      // Completed 31 days ago (the retention is 30 days): the copies of the contacts go, the counts stay.
+      const db = service.running.database.db;
+      await db.query(`UPDATE campaigns SET completed_at = now() - interval '31 days' WHERE id = $1`, [
+        created.id,
+      ]);
+      const [, contacts] = sentMailRetention(30);
+      expect(contacts?.name).toBe('campaign-contacts');
+      expect(await pruneExpired(db, contacts!)).toBe(3);
+      const { rows } = await db.query('SELECT contact FROM campaign_recipients WHERE campaign_id = $1', [
+        created.id,
+      ]);
+      expect(rows).toEqual([{ contact: null }, { contact: null }, { contact: null }]);
+      const after = (await (await service.request(`/v1/campaigns/${created.id}`)).json()) as Campaign;
+      expect(after).toMatchObject({ status: 'COMPLETED', counts: { recipients: 3 } });
     });
 
     it('refuses a template that uses a field contacts do not have, before printing or sending anything', async () => {

@@ -37,6 +37,7 @@ export function mailingConfig(
     campaignPaceMs: 0,
     mailRetryMaxDelayMs: 2_000,
     billingUrl: defaults.billingUrl,
+    sentMailRetentionDays: defaults.sentMailRetentionDays,
     client: testClient(),
     ...overrides,
   };

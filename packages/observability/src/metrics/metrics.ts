@@ -50,6 +50,7 @@ export class Metrics {
 
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   private readonly httpInFlight: Gauge;
+  private readonly pruned: Counter<'rule'>;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -66,6 +67,12 @@ export class Metrics {
     this.httpInFlight = new Gauge({
       name: 'http_server_requests_in_flight',
       help: 'HTTP requests that have started and not yet ended.',
+      registers,
+    });
+    this.pruned = new Counter({
+      name: 'db_rows_pruned_total',
+      help: "Rows of the service's database pruned by a retention rule (inbox ids, Idempotency-Keys, ...).",
+      labelNames: ['rule'],
       registers,
     });
 
@@ -203,6 +210,14 @@ export class Metrics {
         for (const { table, bytes } of sizes) this.set({ table }, bytes);
       },
     });
+  }
+
+  /**
+   * Counts the rows a retention rule pruned (`db_rows_pruned_total{rule}`): what the service kept
+   * only for a while and no longer keeps.
+   */
+  rowsPruned(rule: string, rows: number): void {
+    this.pruned.inc({ rule }, rows);
   }
 
   /** The exposition text for `GET /metrics`. */
