@@ -207,4 +207,16 @@ describe('booking a conference across crm, orders and conference-bridge', () => 
     );
     expect(placed.filter((e) => e.customerId === customerId).map((e) => e.orderId)).toEqual([later]);
   });
+
+  it("refuses to start a second process on a service's PGlite folder, in one line, and leaves the first running", async () => {
+    const { code, output } = await system.second('orders');
+    expect(code).toBe(1);
+    const lines = output.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 'fatal', event: 'orders.start.failed' });
+    expect(lines[0]).toMatch(
+      /the PGlite folder .*orders is in use by process \d+; stop it, or give this process a DATA_DIR of its own/,
+    );
+    expect((await fetch(`${system.url.orders}/health/ready`)).status).toBe(200);
+  });
 });

@@ -58,6 +58,11 @@ export interface System {
   rewind(name: ServiceName, topics: readonly TopicName[]): Promise<void>;
   /** Starts a stopped service again on the same port and data folder, and waits until it is ready. */
   restart(name: ServiceName): Promise<void>;
+  /**
+   * Starts a second process of a service, on another port but its data folder and settings, and
+   * waits (at most 60 s) until it exits: its exit code and output.
+   */
+  second(name: ServiceName): Promise<{ readonly code: number | null; readonly output: string }>;
   /** Its output so far. */
   log(name: ServiceName): string;
   stop(): Promise<void>;
@@ -99,13 +104,13 @@ export async function startSystem(
   const logs = {} as Record<ServiceName, string[]>;
   const children = new Map<ServiceName, ChildProcess>();
 
-  const launch = (name: ServiceName): void => {
-    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+  const spawnService = (name: ServiceName, port: number): ChildProcess =>
+    spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
       cwd: join(ROOT, 'services', name),
       env: {
         ...process.env,
         HOST: '127.0.0.1',
-        PORT: String(ports[name]),
+        PORT: String(port),
         KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
         SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpHttpUrl,
@@ -132,6 +137,8 @@ export async function startSystem(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+  const launch = (name: ServiceName): void => {
+    const child = spawnService(name, ports[name]);
     const keep = (chunk: Buffer): void => void logs[name].push(chunk.toString());
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -244,6 +251,16 @@ export async function startSystem(
     async restart(name) {
       launch(name);
       await ready(name);
+    },
+    async second(name) {
+      const child = spawnService(name, await freePort());
+      const output: string[] = [];
+      child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited(child);
+      clearTimeout(timer);
+      return { code: child.exitCode, output: output.join('') };
     },
     log: (name) => logs[name].join(''),
     async stop() {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StackError } from './errors.ts';
 import { type StackPaths, stackPaths } from './paths.ts';
@@ -112,4 +112,28 @@ export async function ensureSecret(
   } finally {
     await rm(scratch, { force: true });
   }
+}
+
+/**
+ * Stores a secret the stack derives (a database URL with its role's password) under `name`, mode
+ * 600 in the private secrets folder; written aside and renamed into place, so a reader never sees
+ * half of it.
+ */
+export async function writeSecret(
+  name: string,
+  value: string,
+  paths: StackPaths = stackPaths(),
+): Promise<string> {
+  const root = secretsDir(paths);
+  const file = join(root, name);
+  await privateFolder(root);
+  if (dirname(file) !== root) await privateFolder(dirname(file));
+  const scratch = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
+  try {
+    await writeFile(scratch, value, { mode: 0o600, flag: 'wx' });
+    await rename(scratch, file);
+  } finally {
+    await rm(scratch, { force: true });
+  }
+  return file;
 }

@@ -7,7 +7,8 @@ import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { kafkaPasswordFile } from './components/kafka.ts';
 import { SMTP_USER, smtpCaFile, smtpPasswordFile } from './components/mail.ts';
-import { clientSecretFile } from './secrets.ts';
+import { serviceDatabaseUrl } from './components/postgres.ts';
+import { clientSecretFile, writeSecret } from './secrets.ts';
 import type { StackPaths } from './paths.ts';
 import {
   isAlive,
@@ -98,8 +99,29 @@ function ownRegistryClient(paths: StackPaths, name: string): Record<string, stri
 }
 
 /**
+ * Each service keeps its data in its own database on the stack's PostgreSQL — the configuration a
+ * deployment uses — connecting as that database's own role, unless the environment names a
+ * database. The URL carries the role's password, so it goes to the service as a file of the
+ * stack's secrets (`database-urls/<database>`), never in its environment.
+ */
+export async function ownDatabase(
+  paths: StackPaths,
+  name: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Record<string, string>> {
+  if (env.DATABASE_URL || env.DATABASE_URL_FILE) return {};
+  const database = name.replaceAll('-', '_');
+  const file = await writeSecret(
+    join('database-urls', database),
+    await serviceDatabaseUrl(database, paths),
+    paths,
+  );
+  return { DATABASE_URL_FILE: file };
+}
+
+/**
  * Starts each built service that is not running — from its `dist`, on 127.0.0.1, with the stack's
- * endpoints and PGlite under the service's `.data` folder — and waits until every one is ready.
+ * endpoints and its own database on the stack's PostgreSQL — and waits until every one is ready.
  */
 export async function servicesUp(paths: StackPaths, log: (line: string) => void): Promise<ServiceState[]> {
   const root = resolve(paths.packageDir, '..', '..');
@@ -133,6 +155,7 @@ export async function servicesUp(paths: StackPaths, log: (line: string) => void)
             ...ownKafkaPrincipal(paths, name),
             ...ownRegistryClient(paths, name),
             ...ownSmtpLogin(paths, name),
+            ...(await ownDatabase(paths, name)),
             HOST: '127.0.0.1',
             PORT: String(port),
           },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, httpServerEnv, parseEnv } from './index.ts';
+import { ConfigError, httpServerEnv, parseEnv, serviceConfigOf, serviceEnv } from './index.ts';
 
 const schema = z.object({ ...httpServerEnv(3001), KAFKA_BROKERS: z.string().min(1) });
 
@@ -17,5 +17,29 @@ describe('parseEnv', () => {
     const attempt = () => parseEnv(schema, { PORT: 'eighty' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/PORT: .*\n.*KAFKA_BROKERS: /);
+  });
+});
+
+describe('serviceConfigOf', () => {
+  const load = (env: NodeJS.ProcessEnv) =>
+    serviceConfigOf(
+      'orders',
+      parseEnv(z.object(serviceEnv('orders', 3001)), { KAFKA_SASL_PASSWORD: 'p', ...env }),
+    );
+
+  it('runs on PGlite under DATA_DIR without DATABASE_URL, on a developer machine', () => {
+    expect(load({ DATA_DIR: '/tmp/orders' })).toMatchObject({
+      databaseUrl: undefined,
+      dataDir: '/tmp/orders',
+    });
+  });
+
+  it('refuses PGlite in production, naming DATABASE_URL', () => {
+    expect(() => load({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => load({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: required when NODE_ENV=production/);
+    expect(load({ NODE_ENV: 'production', DATABASE_URL: 'postgres://orders@db/orders' })).toMatchObject({
+      production: true,
+      databaseUrl: 'postgres://orders@db/orders',
+    });
   });
 });

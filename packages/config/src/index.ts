@@ -253,6 +253,13 @@ export function serviceConfigOf(
   service: string,
   vars: z.output<z.ZodObject<ReturnType<typeof serviceEnv>>>,
 ): ServiceConfig {
+  const databaseUrl = databaseUrlOf(vars);
+  const production = vars.NODE_ENV === 'production';
+  // PGlite is one process's embedded database: no replica can share it, no backup tool reads it.
+  if (production && databaseUrl === undefined)
+    throw new ConfigError(
+      "invalid configuration:\n  DATABASE_URL: required when NODE_ENV=production (PGlite under DATA_DIR is for a service run alone on a developer's machine)",
+    );
   return {
     service,
     host: vars.HOST,
@@ -262,13 +269,13 @@ export function serviceConfigOf(
     schemaRegistryUrl: vars.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
     schemaRegistryCredentials: registryCredentialsOf(vars),
     otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
-    databaseUrl: databaseUrlOf(vars),
+    databaseUrl,
     dataDir: vars.DATA_DIR,
     topicPrefix: vars.TOPIC_PREFIX,
     publicUrl: vars.PUBLIC_URL?.replace(/\/+$/, ''),
     outboxStallMs: vars.OUTBOX_STALL_SECONDS * 1000,
     idempotencyKeyRetentionDays: vars.IDEMPOTENCY_KEY_RETENTION_DAYS,
-    production: vars.NODE_ENV === 'production',
+    production,
     security: httpSecurityConfigOf(vars),
   };
 }

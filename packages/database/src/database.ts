@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.ts';
 import { pgliteDatabase, postgresDatabase, type SqlDatabase } from './sql.ts';
 import { tracedDatabase } from './traced.ts';
 
@@ -24,7 +25,9 @@ export interface OpenDatabase {
 
 /**
  * Opens the service's own database: PostgreSQL when a URL is given, PGlite (PostgreSQL compiled to
- * WebAssembly, in process) under the data folder otherwise. Every query gets a span.
+ * WebAssembly, in process) under the data folder otherwise, which it locks for this process
+ * (`lockDataDir`: a second process on the folder fails with DataDirInUseError). Every query gets
+ * a span.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
   if (options.url) {
@@ -44,10 +47,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     };
   }
   await mkdir(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create(options.dataDir);
+  const release = await lockDataDir(options.dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(options.dataDir);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   return {
     db: tracedDatabase(pgliteDatabase(pglite), { name: options.name }),
     kind: 'pglite',
-    close: () => pglite.close(),
+    close: async () => {
+      try {
+        await pglite.close();
+      } finally {
+        await release();
+      }
+    },
   };
 }

@@ -14,3 +14,4 @@ export {
   RetentionPruner,
   type RetentionPrunerOptions,
 } from './retention.ts';
+export { DataDirInUseError, lockDataDir } from './data-dir-lock.ts';
