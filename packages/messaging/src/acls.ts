@@ -172,11 +172,17 @@ function managedBy(
  * Brings the broker's ACLs in line with the plan, idempotently: missing ones are created, and
  * managed ones the plan no longer holds (a consumer removed from the catalog) are deleted; a
  * second run changes nothing. Undefined when the cluster has no authorizer (nothing to apply).
+ * With `dryRun` it changes nothing and tells what it would change.
  */
 export async function applyAcls(
   admin: Admin,
   plans: readonly AclPlan[],
-  options: { catalog?: Readonly<Record<string, AnyTopicSpec>>; names?: TopicNames } = {},
+  options: {
+    catalog?: Readonly<Record<string, AnyTopicSpec>>;
+    names?: TopicNames;
+    /** Only say what would change (`topics plan`). */
+    dryRun?: boolean;
+  } = {},
 ): Promise<AclChange[] | undefined> {
   let described: DescribeAclResource[];
   try {
@@ -200,8 +206,8 @@ export async function applyAcls(
     ...new Map(plans.filter((p) => !presentKeys.has(keyOf(p))).map((p) => [keyOf(p), p])).values(),
   ];
   const extra = present.filter((p) => !plannedKeys.has(keyOf(p)));
-  if (missing.length > 0) await admin.createAcls({ acl: missing.map(entryOf) });
-  if (extra.length > 0) await admin.deleteAcls({ filters: extra.map(entryOf) });
+  if (missing.length > 0 && !options.dryRun) await admin.createAcls({ acl: missing.map(entryOf) });
+  if (extra.length > 0 && !options.dryRun) await admin.deleteAcls({ filters: extra.map(entryOf) });
   return [
     ...missing.map((acl) => ({ action: 'created' as const, acl })),
     ...extra.map((acl) => ({ action: 'deleted' as const, acl })),

@@ -72,7 +72,18 @@ export {
   plannedAcls,
   removeAcls,
 } from './acls.ts';
-export { applyTopics, plannedTopics, type TopicChange, type TopicPlan } from './topics.ts';
+export {
+  type AlterTopicConfigs,
+  applyTopics,
+  applyTopicsPlan,
+  durability,
+  plannedTopics,
+  planTopics,
+  type TopicChange,
+  type TopicPlan,
+  type TopicsPlan,
+} from './topics.ts';
+export { incrementalConfigs } from './topic-configs.ts';
 export { extractTraceContext, injectTraceContext, withProcessSpan, withPublishSpan } from './tracing.ts';
 export { MESSAGING_TABLES_SQL, migrateMessagingTables } from './schema.ts';
 export { silenceKafkajsTimerWarning } from './warnings.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TopicNames } from './topic-names.ts';
-import { plannedTopics } from './topics.ts';
+import { durability, plannedTopics } from './topics.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -23,5 +23,22 @@ describe('the topics the catalog implies', () => {
     );
     expect(plan.get('staging.conference.call-completed.v1.billing.retry')?.partitions).toBe(3);
     expect(plan.get('staging.conference.call-completed.v1.billing.dlq')?.partitions).toBe(1);
+  });
+});
+
+describe('the durability a cluster allows', () => {
+  it('puts each record on 3 brokers and acknowledges a write once 2 have it, where there are 3', () => {
+    expect(durability(3)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(durability(5)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });
+  });
+
+  it('takes what a smaller cluster has, with min.insync.replicas 1, and warns', () => {
+    expect(durability(1)).toMatchObject({ replicationFactor: 1, minInsyncReplicas: 1 });
+    expect(durability(1).warning).toMatch(
+      /^one broker: topics get replication factor 1 and min.insync.replicas 1/,
+    );
+    expect(durability(2)).toMatchObject({ replicationFactor: 2, minInsyncReplicas: 1 });
+    expect(durability(2).warning).toMatch(/^2 brokers: /);
+    expect(durability(3, 2).warning).toMatch(/replication factor 2/);
   });
 });

@@ -13,10 +13,47 @@ export interface TopicPlan {
   readonly configs: Readonly<Record<string, string>>;
 }
 
+/** What bringing one topic in line with its plan takes. */
 export type TopicChange =
-  | { readonly name: string; readonly action: 'created' }
-  | { readonly name: string; readonly action: 'unchanged' }
-  | { readonly name: string; readonly action: 'updated'; readonly changes: readonly string[] };
+  | {
+      readonly name: string;
+      readonly action: 'create';
+      readonly partitions: number;
+      readonly replicationFactor: number;
+      readonly configs: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly name: string;
+      readonly action: 'update';
+      /** More partitions (never fewer: Kafka cannot). */
+      readonly partitions?: { readonly from: number; readonly to: number };
+      /** The managed configs that differ; the topic's other configs are left as they are. */
+      readonly configs: readonly {
+        readonly name: string;
+        readonly from: string | undefined;
+        readonly to: string;
+      }[];
+    }
+  | { readonly name: string; readonly action: 'unchanged' };
+
+/** The changes the catalog's topics need on a cluster, and what the cluster's size allows. */
+export interface TopicsPlan {
+  readonly brokers: number;
+  /** Of the topics created. */
+  readonly replicationFactor: number;
+  /** Of topics with 3 replicas or more; 1 on smaller ones (a write must not wait for a replica they lack). */
+  readonly minInsyncReplicas: number;
+  /** What an operator should know: fewer than 3 brokers, topics with fewer replicas than the target. */
+  readonly warnings: readonly string[];
+  readonly changes: readonly TopicChange[];
+}
+
+/** Sets some configs of a topic and leaves the others (Kafka's IncrementalAlterConfigs). */
+export interface ConfigAlteration {
+  readonly topic: string;
+  readonly set: Readonly<Record<string, string>>;
+}
+export type AlterTopicConfigs = (alterations: readonly ConfigAlteration[]) => Promise<void>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -64,89 +101,139 @@ export function plannedTopics(
 }
 
 /**
- * Creates the planned topics that are missing and brings existing ones in line (more partitions,
- * changed configs), idempotently: a second run changes nothing. Partitions are never reduced
- * (Kafka cannot), and the replication factor is `min(3, brokers)` unless given.
+ * The durability a cluster of `brokers` allows: each record on 3 brokers, and a write acknowledged
+ * once 2 have it (`min.insync.replicas` 2), so one broker may fail without losing or refusing
+ * anything; on a smaller cluster as many replicas as there are brokers, and `min.insync.replicas` 1.
  */
-export async function applyTopics(
+export function durability(
+  brokers: number,
+  replicationFactor: number = Math.min(3, brokers),
+): { readonly replicationFactor: number; readonly minInsyncReplicas: number; readonly warning?: string } {
+  const minInsyncReplicas = minInsyncFor(replicationFactor);
+  if (replicationFactor >= 3) return { replicationFactor, minInsyncReplicas };
+  return {
+    replicationFactor,
+    minInsyncReplicas,
+    warning: `${brokers === 1 ? 'one broker' : `${brokers} brokers`}: topics get replication factor ${replicationFactor} and min.insync.replicas ${minInsyncReplicas}, so a broker lost loses the records only it holds; in production run 3 brokers or more (replication factor 3, min.insync.replicas 2)`,
+  };
+}
+
+const minInsyncFor = (replicas: number): number => (replicas >= 3 ? 2 : 1);
+
+/**
+ * What bringing the cluster in line with the planned topics takes, without changing anything:
+ * topics to create (with the cluster's replication factor), partitions to add, managed configs
+ * that differ — `cleanup.policy`, `retention.ms` and `min.insync.replicas` (2 on topics with 3
+ * replicas or more, else 1); any other config of a topic is not the plan's and is left alone.
+ */
+export async function planTopics(
   admin: Admin,
   plans: readonly TopicPlan[],
-  options: { replicationFactor?: number } = {},
-): Promise<TopicChange[]> {
-  const existing = new Set(await admin.listTopics());
+  options: { readonly replicationFactor?: number } = {},
+): Promise<TopicsPlan> {
   const brokers = (await admin.describeCluster()).brokers.length;
-  const replicationFactor = options.replicationFactor ?? Math.min(3, brokers);
-
-  const missing = plans.filter((p) => !existing.has(p.name));
-  if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((p) => ({
-        topic: p.name,
-        numPartitions: p.partitions,
-        replicationFactor,
-        configEntries: Object.entries(p.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
-  }
-
+  const target = durability(brokers, options.replicationFactor);
+  const warnings = target.warning ? [target.warning] : [];
+  const existing = new Set(await admin.listTopics());
   const present = plans.filter((p) => existing.has(p.name));
-  if (present.length === 0) return plans.map((p) => ({ name: p.name, action: 'created' }));
-
-  const metadata = await admin.fetchTopicMetadata({ topics: present.map((p) => p.name) });
-  const partitionCounts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: present.map((p) => ({ type: ConfigResourceTypes.TOPIC, name: p.name })),
-  });
+  const metadata =
+    present.length === 0
+      ? []
+      : (await admin.fetchTopicMetadata({ topics: present.map((p) => p.name) })).topics;
+  const layout = new Map(
+    metadata.map((t) => [
+      t.name,
+      { partitions: t.partitions.length, replicas: Math.min(...t.partitions.map((p) => p.replicas.length)) },
+    ]),
+  );
+  const described =
+    present.length === 0
+      ? []
+      : (
+          await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: present.map((p) => ({ type: ConfigResourceTypes.TOPIC, name: p.name })),
+          })
+        ).resources;
   const configsOf = new Map(
-    described.resources.map((r) => [
+    described.map((r) => [
       r.resourceName,
       new Map(r.configEntries.map((e) => [e.configName, e.configValue])),
     ]),
   );
 
-  const changes = new Map<string, string[]>();
-  const grow: { topic: string; count: number }[] = [];
-  const alter: { name: string; entries: { name: string; value: string }[] }[] = [];
-  for (const plan of present) {
-    const notes: string[] = [];
-    const partitions = partitionCounts.get(plan.name) ?? 0;
-    if (partitions < plan.partitions) {
-      grow.push({ topic: plan.name, count: plan.partitions });
-      notes.push(`partitions ${partitions} → ${plan.partitions}`);
-    }
-    const current = configsOf.get(plan.name) ?? new Map<string, string>();
-    const differing = Object.entries(plan.configs).filter(([name, value]) => current.get(name) !== value);
-    if (differing.length > 0) {
-      // An incremental alter is not in kafkajs; alterConfigs replaces the topic's overrides, so it
-      // is given every config the plan sets.
-      alter.push({
+  const short: string[] = [];
+  const changes = plans.map((plan): TopicChange => {
+    if (!existing.has(plan.name))
+      return {
         name: plan.name,
-        entries: Object.entries(plan.configs).map(([name, value]) => ({ name, value })),
-      });
-      for (const [name, value] of differing)
-        notes.push(`${name} ${current.get(name) ?? '(default)'} → ${value}`);
-    }
-    changes.set(plan.name, notes);
-  }
-  if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow });
-  if (alter.length > 0) {
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: alter.map((a) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name: a.name,
-        configEntries: a.entries,
+        action: 'create',
+        partitions: plan.partitions,
+        replicationFactor: target.replicationFactor,
+        configs: { ...plan.configs, 'min.insync.replicas': String(target.minInsyncReplicas) },
+      };
+    const { partitions, replicas } = layout.get(plan.name) ?? { partitions: 0, replicas: 0 };
+    if (replicas < target.replicationFactor) short.push(`${plan.name} (${replicas})`);
+    const wanted = { ...plan.configs, 'min.insync.replicas': String(minInsyncFor(replicas)) };
+    const current = configsOf.get(plan.name) ?? new Map<string, string>();
+    const configs = Object.entries(wanted)
+      .filter(([name, value]) => current.get(name) !== value)
+      .map(([name, to]) => ({ name, from: current.get(name), to }));
+    const grow = partitions < plan.partitions ? { from: partitions, to: plan.partitions } : undefined;
+    if (configs.length === 0 && grow === undefined) return { name: plan.name, action: 'unchanged' };
+    return { name: plan.name, action: 'update', ...(grow && { partitions: grow }), configs };
+  });
+  if (short.length > 0)
+    warnings.push(
+      `${short.length} topic(s) have fewer replicas than the cluster's ${target.replicationFactor}, which topics apply does not add (reassign their partitions with kafka-reassign-partitions): ${short.slice(0, 5).join(', ')}${short.length > 5 ? ', …' : ''}`,
+    );
+  return { brokers, ...target, warnings, changes };
+}
+
+/**
+ * Makes a plan's changes: creates the missing topics, adds partitions, and sets the managed
+ * configs that differ through `alterConfigs` — incrementally, so configs others set stay.
+ */
+export async function applyTopicsPlan(
+  admin: Admin,
+  plan: TopicsPlan,
+  alterConfigs?: AlterTopicConfigs,
+): Promise<void> {
+  const creates = plan.changes.flatMap((c) => (c.action === 'create' ? [c] : []));
+  const updates = plan.changes.flatMap((c) => (c.action === 'update' ? [c] : []));
+  if (creates.length > 0)
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: creates.map((c) => ({
+        topic: c.name,
+        numPartitions: c.partitions,
+        replicationFactor: c.replicationFactor,
+        configEntries: Object.entries(c.configs).map(([name, value]) => ({ name, value })),
       })),
     });
-  }
+  const grow = updates.flatMap((u) => (u.partitions ? [{ topic: u.name, count: u.partitions.to }] : []));
+  if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow });
+  const alterations = updates
+    .filter((u) => u.configs.length > 0)
+    .map((u) => ({ topic: u.name, set: Object.fromEntries(u.configs.map((c) => [c.name, c.to])) }));
+  if (alterations.length === 0) return;
+  if (!alterConfigs)
+    throw new Error(
+      `${alterations.length} topic(s) need their configs changed, and no incremental config alterer was given (incrementalConfigs)`,
+    );
+  await alterConfigs(alterations);
+}
 
-  return plans.map((plan): TopicChange => {
-    if (!existing.has(plan.name)) return { name: plan.name, action: 'created' };
-    const notes = changes.get(plan.name) ?? [];
-    return notes.length === 0
-      ? { name: plan.name, action: 'unchanged' }
-      : { name: plan.name, action: 'updated', changes: notes };
-  });
+/**
+ * Plans and applies the topics, idempotently: a second run changes nothing. The plan is returned
+ * as applied.
+ */
+export async function applyTopics(
+  admin: Admin,
+  plans: readonly TopicPlan[],
+  options: { readonly replicationFactor?: number; readonly alterConfigs?: AlterTopicConfigs } = {},
+): Promise<TopicsPlan> {
+  const plan = await planTopics(admin, plans, options);
+  await applyTopicsPlan(admin, plan, options.alterConfigs);
+  return plan;
 }
