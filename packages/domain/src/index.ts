@@ -1,2 +1,2 @@
 export { DomainError, InvalidCursorError } from './errors.ts';
-export { decodeCursor, encodeCursor, type Page, pageOf, type PageQuery } from './pagination.ts';
+export { cursorPart, decodeCursor, encodeCursor, type Page, pageOf, type PageQuery } from './pagination.ts';

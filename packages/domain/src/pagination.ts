@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { InvalidCursorError } from './errors.ts';
 
 /** What a caller asks of a list: how many items, and from where (a cursor a page handed out). */
@@ -20,6 +20,22 @@ export interface Page<T> {
 export function encodeCursor(position: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
+
+/**
+ * The parts a cursor's position is made of, checked as strictly as the database will read them,
+ * so a forged cursor is a 400 INVALID_CURSOR and never a failed query: a sequence number is a whole
+ * number a bigint holds; an instant is an ISO 8601 UTC date-time of a day that exists, from year 1.
+ */
+export const cursorPart = {
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  instant: z.iso.datetime().refine(
+    (text) =>
+      // Year 0 parses in JavaScript but not in PostgreSQL, whose calendar has none.
+      !text.startsWith('0000') &&
+      !Number.isNaN(Date.parse(text)) &&
+      new Date(text).toISOString().slice(0, 10) === text.slice(0, 10),
+  ),
+} as const;
 
 /** The position of a cursor from `encodeCursor`, checked against the expected shape. */
 export function decodeCursor<T extends readonly (string | number)[]>(cursor: string, shape: z.ZodType<T>): T {

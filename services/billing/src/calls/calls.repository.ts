@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventMeta, EventOf } from '@switchboard/contracts';
-import { decodeCursor, type Page, type PageQuery, pageOf } from '@switchboard/domain';
+import { cursorPart, decodeCursor, type Page, type PageQuery, pageOf } from '@switchboard/domain';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
@@ -57,7 +57,7 @@ function toCall(row: CallRow): StoredCall {
 /** Advisory lock class of billing's per-customer locks (any constant unique to this use). */
 const CUSTOMER_LOCK = 7_243_101;
 
-const cursorShape = z.tuple([z.number().int()]);
+const cursorShape = z.tuple([cursorPart.seq]);
 
 @Injectable()
 export class CallsRepository {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeCursor, type Page, pageOf } from '@switchboard/domain';
+import { cursorPart, decodeCursor, type Page, pageOf } from '@switchboard/domain';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
@@ -50,7 +50,7 @@ export interface OpenInvoice {
   readonly traceContext: Record<string, string>;
 }
 
-const cursorShape = z.tuple([z.number().int()]);
+const cursorShape = z.tuple([cursorPart.seq]);
 
 /** Invoices, the charges on them and the invoice number counters. */
 @Injectable()

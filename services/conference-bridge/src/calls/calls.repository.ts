@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
-import { decodeCursor, type Page, type PageQuery, pageOf } from '@switchboard/domain';
+import { cursorPart, decodeCursor, type Page, type PageQuery, pageOf } from '@switchboard/domain';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
 import type { CallEvent } from './call-events.ts';
@@ -28,7 +28,7 @@ interface ReviewRow {
 const instant = (value: Date | string | null): number | null =>
   value === null ? null : new Date(value).getTime();
 
-const cursorShape = z.tuple([z.number().int()]);
+const cursorShape = z.tuple([cursorPart.seq]);
 
 @Injectable()
 export class CallsRepository {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeCursor, type Page, pageOf } from '@switchboard/domain';
+import { cursorPart, decodeCursor, type Page, pageOf } from '@switchboard/domain';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
@@ -35,7 +35,7 @@ function toReservation(row: ReservationRow): Reservation {
 }
 
 // The start time as ISO 8601, so a forged cursor is refused before it reaches SQL.
-const cursorShape = z.tuple([z.iso.datetime(), z.number().int()]);
+const cursorShape = z.tuple([cursorPart.instant, cursorPart.seq]);
 
 /** Advisory lock serializing capacity decisions, so two overlapping bookings never both fit. */
 const ALLOCATION_LOCK = 7_243_003;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeCursor, type Page, pageOf } from '@switchboard/domain';
+import { cursorPart, decodeCursor, type Page, pageOf } from '@switchboard/domain';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
@@ -64,7 +64,7 @@ function fieldsOf(customer: Omit<Customer, 'id' | 'version' | 'createdAt' | 'upd
   ];
 }
 
-const cursorShape = z.tuple([z.number().int()]);
+const cursorShape = z.tuple([cursorPart.seq]);
 
 /** True when `error` is PostgreSQL's unique violation of the customers' email index. */
 export function isEmailTaken(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeCursor, type Page, pageOf } from '@switchboard/domain';
+import { cursorPart, decodeCursor, type Page, pageOf } from '@switchboard/domain';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
@@ -131,7 +131,7 @@ interface DueRow {
   trace_context: Record<string, string> | string;
 }
 
-const cursorShape = z.tuple([z.number().int()]);
+const cursorShape = z.tuple([cursorPart.seq]);
 
 @Injectable()
 export class CampaignsRepository {
