@@ -11,13 +11,7 @@ import {
   type TestTopics,
 } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { billing } from '../../services/billing/src/billing.definition.ts';
-import { conferenceBridge } from '../../services/conference-bridge/src/conference-bridge.definition.ts';
-import { loadConfig as bridgeConfig } from '../../services/conference-bridge/src/config.ts';
-import { crm } from '../../services/crm/src/crm.definition.ts';
-import { mailing } from '../../services/mailing/src/mailing.definition.ts';
-import { mailingConfig } from '../../services/mailing/test/support.ts';
-import { orders } from '../../services/orders/src/orders.definition.ts';
+import { SERVICES_UNDER_TEST } from '../support/services.ts';
 
 /** Per service: a read route, the scope it needs, and a scope of the same API that is not it. */
 interface Probe {
@@ -32,46 +26,39 @@ interface Probe {
 
 const PROBES: readonly Probe[] = [
   {
-    definition: crm,
+    ...SERVICES_UNDER_TEST.crm,
     path: '/v1/customers',
     scope: 'crm.customers:read',
     otherScope: 'crm.customers:write',
     foreignScope: 'orders:read',
   },
   {
-    definition: orders,
+    ...SERVICES_UNDER_TEST.orders,
     path: '/v1/orders',
     scope: 'orders:read',
     otherScope: 'orders:write',
     foreignScope: 'crm.customers:read',
   },
   {
-    definition: conferenceBridge,
+    ...SERVICES_UNDER_TEST['conference-bridge'],
     path: '/v1/reservations?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z',
     scope: 'bridge.reservations:read',
     otherScope: 'bridge.calls:write',
     foreignScope: 'billing.invoices:read',
-    config: () => {
-      // Read for its bridges only; the service under test connects as the tests' Kafka principal.
-      const config = bridgeConfig({ KAFKA_SASL_PASSWORD: 'not used' });
-      return { bridges: config.bridges, accessCodeDigits: config.accessCodeDigits };
-    },
   },
   {
-    definition: billing,
+    ...SERVICES_UNDER_TEST.billing,
     path: '/v1/invoices',
     scope: 'billing.invoices:read',
     otherScope: 'billing.periods:close',
     foreignScope: 'mailing.campaigns:read',
-    config: () => ({ unratedAfterMinutes: 0, invoiceDueDays: 14, invoiceNumberPrefix: 'INV' }),
   },
   {
-    definition: mailing,
+    ...SERVICES_UNDER_TEST.mailing,
     path: '/v1/campaigns',
     scope: 'mailing.campaigns:read',
     otherScope: 'mailing.campaigns:write',
     foreignScope: 'bridge.reservations:read',
-    config: () => mailingConfig('/tmp/unused-print-spool'),
   },
 ];
 

@@ -31,3 +31,4 @@ export {
 export { SMTP_USER, smtpCaFile, smtpPasswordFile } from './components/mail.ts';
 export { serviceDatabaseUrl } from './components/postgres.ts';
 export { ensureOwnedDatabase, onDatabase, roleUrl, withPostgresClient } from './postgres-admin.ts';
+export { ensureSchemathesis, SCHEMATHESIS_VERSION } from './schemathesis.ts';
