@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEndpoints, testKafkaSecurity } from '@switchboard/testing';
+import { stackEndpoints, testKafkaSecurity, waitFor } from '@switchboard/testing';
 import { kafkaClientConfig } from '../src/messaging.ts';
 import { incrementalConfigs } from '../src/topic-configs.ts';
 import { applyTopics, plannedTopics, planTopics, type TopicPlan } from '../src/topics.ts';
@@ -68,11 +68,16 @@ describe('planTopics and applyTopics', () => {
     ]);
     const metadata = await admin.fetchTopicMetadata({ topics: [name] });
     expect(metadata.topics[0]?.partitions).toHaveLength(2);
-    expect(await configsOf(name, ['retention.ms', 'max.message.bytes', 'min.insync.replicas'])).toEqual({
-      'retention.ms': '7200000',
-      'max.message.bytes': '2097152',
-      'min.insync.replicas': '1',
-    });
+    // A config change reaches the broker's view a moment after the controller took it.
+    const wanted = { 'retention.ms': '7200000', 'max.message.bytes': '2097152', 'min.insync.replicas': '1' };
+    const seen = await waitFor(
+      async () => {
+        const now = await configsOf(name, Object.keys(wanted));
+        return now['retention.ms'] === wanted['retention.ms'] ? now : undefined;
+      },
+      { description: 'the new retention.ms to show' },
+    );
+    expect(seen).toEqual(wanted);
     expect((await planTopics(admin, [changed])).changes).toEqual([{ name, action: 'unchanged' }]);
   });
 
