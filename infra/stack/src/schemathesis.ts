@@ -12,9 +12,10 @@ const execFileAsync = promisify(execFile);
 export const SCHEMATHESIS_VERSION = '4.32.5';
 
 /**
- * The command that runs `schemathesis` (its venv's Python with `-m schemathesis.cli`), installed once from PyPI into a virtual environment of the cache
- * (`artifacts/schemathesis-<version>`) with the system's `python3`; built aside and renamed into
- * place, so an interrupted install leaves nothing half made.
+ * The command that runs `schemathesis` (its venv's Python with `-m schemathesis.cli`), installed
+ * once from PyPI into a virtual environment of the cache (`artifacts/schemathesis-<version>`) with
+ * the system's `python3`; built aside and renamed into place, so an interrupted install leaves
+ * nothing half made.
  */
 export async function ensureSchemathesis(
   paths: StackPaths = stackPaths(),

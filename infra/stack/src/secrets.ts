@@ -92,23 +92,38 @@ export async function ensureSecret(
   name: string,
   paths: StackPaths = stackPaths(),
 ): Promise<{ value: string; created: boolean }> {
-  const root = secretsDir(paths);
-  const file = join(root, name);
+  const file = join(secretsDir(paths), name);
   const existing = await readSecretFile(file);
   if (existing !== undefined) return { value: existing, created: false };
-  await privateFolder(root);
-  if (dirname(file) !== root) await privateFolder(dirname(file));
   const value = randomBytes(32).toString('base64url');
-  const scratch = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   try {
-    await writeFile(scratch, value, { mode: 0o600, flag: 'wx' });
-    await link(scratch, file);
+    await placeSecret(paths, file, value, link);
     return { value, created: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const winner = await readSecretFile(file);
     if (winner === undefined) throw new StackError(`${file} vanished while it was being created`);
     return { value: winner, created: false };
+  }
+}
+
+/**
+ * Writes a secret aside (mode 600, in private folders) and moves it to `file` with `place`:
+ * `link` when a file already there must win, `rename` when it is to be replaced.
+ */
+async function placeSecret(
+  paths: StackPaths,
+  file: string,
+  value: string,
+  place: (scratch: string, file: string) => Promise<void>,
+): Promise<void> {
+  const root = secretsDir(paths);
+  await privateFolder(root);
+  if (dirname(file) !== root) await privateFolder(dirname(file));
+  const scratch = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
+  try {
+    await writeFile(scratch, value, { mode: 0o600, flag: 'wx' });
+    await place(scratch, file);
   } finally {
     await rm(scratch, { force: true });
   }
@@ -124,16 +139,7 @@ export async function writeSecret(
   value: string,
   paths: StackPaths = stackPaths(),
 ): Promise<string> {
-  const root = secretsDir(paths);
-  const file = join(root, name);
-  await privateFolder(root);
-  if (dirname(file) !== root) await privateFolder(dirname(file));
-  const scratch = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
-  try {
-    await writeFile(scratch, value, { mode: 0o600, flag: 'wx' });
-    await rename(scratch, file);
-  } finally {
-    await rm(scratch, { force: true });
-  }
+  const file = join(secretsDir(paths), name);
+  await placeSecret(paths, file, value, rename);
   return file;
 }

@@ -64,8 +64,9 @@ export class RetentionPruner {
     const pruned: Record<string, number> = {};
     for (const rule of this.rules) {
       try {
-        pruned[rule.name] = await pruneExpired(this.db, rule);
-        if (pruned[rule.name]! > 0) this.options.onPruned?.(rule.name, pruned[rule.name]!);
+        const rows = await pruneExpired(this.db, rule);
+        pruned[rule.name] = rows;
+        if (rows > 0) this.options.onPruned?.(rule.name, rows);
       } catch (error) {
         this.options.onError(error, rule.name);
       }

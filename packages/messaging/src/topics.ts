@@ -201,6 +201,14 @@ export async function applyTopicsPlan(
 ): Promise<void> {
   const creates = plan.changes.flatMap((c) => (c.action === 'create' ? [c] : []));
   const updates = plan.changes.flatMap((c) => (c.action === 'update' ? [c] : []));
+  const alterations = updates
+    .filter((u) => u.configs.length > 0)
+    .map((u) => ({ topic: u.name, set: Object.fromEntries(u.configs.map((c) => [c.name, c.to])) }));
+  // Refused before anything changes, so a plan is never applied in part.
+  if (alterations.length > 0 && !alterConfigs)
+    throw new Error(
+      `${alterations.length} topic(s) need their configs changed, and no incremental config alterer was given (incrementalConfigs)`,
+    );
   if (creates.length > 0)
     await admin.createTopics({
       waitForLeaders: true,
@@ -213,15 +221,7 @@ export async function applyTopicsPlan(
     });
   const grow = updates.flatMap((u) => (u.partitions ? [{ topic: u.name, count: u.partitions.to }] : []));
   if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow });
-  const alterations = updates
-    .filter((u) => u.configs.length > 0)
-    .map((u) => ({ topic: u.name, set: Object.fromEntries(u.configs.map((c) => [c.name, c.to])) }));
-  if (alterations.length === 0) return;
-  if (!alterConfigs)
-    throw new Error(
-      `${alterations.length} topic(s) need their configs changed, and no incremental config alterer was given (incrementalConfigs)`,
-    );
-  await alterConfigs(alterations);
+  if (alterations.length > 0) await alterConfigs?.(alterations);
 }
 
 /**
