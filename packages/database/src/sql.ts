@@ -86,9 +86,37 @@ async function driver<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /**
- * A node-postgres pool as a SqlDatabase; LISTEN holds one dedicated connection. A failure that
- * says the server is unreachable or refuses for now (see `isUnavailable`) is thrown as
- * DatabaseUnavailableError, so callers can tell it from a failing statement.
+ * A connection of the pool, checked out for one piece of work. node-postgres's pool listens for
+ * a connection's errors only while it is idle: one that loses its server while checked out and
+ * between statements (a transaction waiting on other work, a session holding an advisory lock)
+ * would emit 'error' with no listener, which ends the process. Here the loss is only noted; the
+ * next statement on the connection fails as DatabaseUnavailableError, and `release` discards it.
+ */
+async function checkOut(pool: Pool): Promise<{ client: PoolClient; release: (error?: unknown) => void }> {
+  const client = await driver(() => pool.connect());
+  let lost: Error | undefined;
+  const onError = (error: Error): void => {
+    lost ??= error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (error?: unknown): void => {
+      client.off('error', onError);
+      const failure = lost ?? (error === undefined ? undefined : asUnavailable(error));
+      client.release(failure instanceof Error ? failure : failure === undefined ? undefined : true);
+    },
+  };
+}
+
+/** Waits before LISTEN is tried again after its connection was lost: doubling, at most 5 s. */
+const RELISTEN_MAX_MS = 5000;
+
+/**
+ * A node-postgres pool as a SqlDatabase; LISTEN holds one dedicated connection, taken again by
+ * itself when it is lost. A failure that says the server is unreachable or refuses for now (see
+ * `isUnavailable`) is thrown as DatabaseUnavailableError, so callers can tell it from a failing
+ * statement.
  */
 export function postgresDatabase(pool: Pool): SqlDatabase {
   const executor = (client: Pool | PoolClient): SqlExecutor => ({
@@ -105,45 +133,86 @@ export function postgresDatabase(pool: Pool): SqlDatabase {
     separateSessions: true,
     transaction: (work) =>
       withAfterCommit(async (afterCommit) => {
-        const client = await driver(() => pool.connect());
+        const { client, release } = await checkOut(pool);
         try {
           await driver(() => client.query('BEGIN'));
           const result = await work({ ...executor(client), afterCommit });
           await driver(() => client.query('COMMIT'));
-          client.release();
+          release();
           return result;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
           // A connection that lost its server is discarded, not handed to the next caller.
           const failure = asUnavailable(error);
-          client.release(failure instanceof DatabaseUnavailableError ? failure : undefined);
+          release(failure instanceof DatabaseUnavailableError ? failure : undefined);
           throw error;
         }
       }),
     async session(work) {
-      const client = await driver(() => pool.connect());
+      const { client, release } = await checkOut(pool);
       try {
         const result = await work(executor(client));
-        client.release();
+        release();
         return result;
       } catch (error) {
         // The connection may be broken, or still hold session state such as a lock: discard it.
-        client.release(error instanceof Error ? error : true);
+        release(error instanceof Error ? error : new Error(String(error)));
         throw error;
       }
     },
     async listen(channel, onNotify) {
-      const client = await driver(() => pool.connect());
+      const statement = (verb: string): string => `${verb} "${channel.replaceAll('"', '""')}"`;
       const handler = (message: { channel: string }): void => {
         if (message.channel === channel) onNotify();
       };
-      client.on('notification', handler);
-      await client.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
-      return async () => {
-        client.off('notification', handler);
-        await client.query(`UNLISTEN "${channel.replaceAll('"', '""')}"`).catch(() => undefined);
-        client.release();
+      let current: { client: PoolClient; lost: (error: Error) => void } | undefined;
+      let stopped = false;
+      let retry: NodeJS.Timeout | undefined;
+      const attach = async (): Promise<void> => {
+        const client = await driver(() => pool.connect());
+        const lost = (error: Error): void => {
+          if (current?.client !== client) return;
+          current = undefined;
+          client.off('notification', handler);
+          client.release(error);
+          if (!stopped) again(200);
+        };
+        client.on('error', lost);
+        client.on('notification', handler);
+        try {
+          await driver(() => client.query(statement('LISTEN')));
+        } catch (error) {
+          client.off('error', lost);
+          client.off('notification', handler);
+          client.release(error instanceof Error ? error : true);
+          throw error;
+        }
+        current = { client, lost };
+        if (stopped) await unlisten();
       };
+      // Notifications sent while the connection was away are lost: the listener is woken once.
+      const again = (delayMs: number): void => {
+        retry = setTimeout(() => {
+          attach().then(
+            () => (stopped ? undefined : onNotify()),
+            () => (stopped ? undefined : again(Math.min(delayMs * 2, RELISTEN_MAX_MS))),
+          );
+        }, delayMs);
+        retry.unref();
+      };
+      const unlisten = async (): Promise<void> => {
+        stopped = true;
+        clearTimeout(retry);
+        const held = current;
+        current = undefined;
+        if (!held) return;
+        held.client.off('notification', handler);
+        await held.client.query(statement('UNLISTEN')).catch(() => undefined);
+        held.client.off('error', held.lost);
+        held.client.release();
+      };
+      await attach();
+      return unlisten;
     },
   };
 }

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EventOf } from '@switchboard/contracts';
-import { postgresDatabase, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
+import {
+  DatabaseUnavailableError,
+  postgresDatabase,
+  type SqlDatabase,
+  type SqlExecutor,
+} from '@switchboard/database';
 import {
   createTestDatabase,
   FaultProxy,
@@ -202,6 +207,72 @@ describe('a PostgreSQL outage of 30 s under load', () => {
       for (const consumer of consumers) await consumer.stop();
     }
   }, 120_000);
+});
+
+describe('connections held through a PostgreSQL outage', () => {
+  let database: TestDatabase;
+  let proxy: FaultProxy;
+  let pool: pg.Pool;
+  let db: SqlDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(stackEndpoints().postgresUrl, 'held');
+    proxy = await FaultProxy.for(database.url);
+    pool = new pg.Pool({
+      connectionString: proxy.rewrite(database.url),
+      max: 4,
+      connectionTimeoutMillis: 2_000,
+    });
+    pool.on('error', () => undefined);
+    db = postgresDatabase(pool);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await proxy?.stop();
+    await database?.drop();
+  });
+
+  // Before: node-postgres emitted the loss on the checked-out connection with no listener, which
+  // ended the process — every service holds one (its outbox relay's LISTEN, its lock holders).
+  it('fails the work holding a connection as unavailable, and the process carries on', async () => {
+    const work = db.session(async (session) => {
+      await session.query('SELECT pg_advisory_lock(7243999)');
+      await proxy.cut();
+      await new Promise((r) => setTimeout(r, 300));
+      await session.query('SELECT 1');
+    });
+    await expect(work).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await proxy.restore();
+    expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('listens again by itself once the server is back, and wakes the listener', async () => {
+    const channel = `held_${randomUUID().slice(0, 8)}`;
+    let woken = 0;
+    const unlisten = await db.listen(channel, () => void (woken += 1));
+    try {
+      await proxy.cut();
+      await new Promise((r) => setTimeout(r, 1_500));
+      await proxy.restore();
+      // Woken once when it listens again (notifications meanwhile are lost), then by each NOTIFY.
+      await waitFor(async () => (woken >= 1 ? true : undefined), {
+        description: 'the listener to be woken after the outage',
+        timeoutMs: 15_000,
+      });
+      const before = woken;
+      await waitFor(
+        async () => {
+          await db.query(`SELECT pg_notify($1, '')`, [channel]);
+          return woken > before ? true : undefined;
+        },
+        { description: 'a NOTIFY after the outage to reach the listener', timeoutMs: 10_000 },
+      );
+    } finally {
+      await proxy.restore();
+      await unlisten();
+    }
+  });
 });
 
 describe('a schema registry outage', () => {
