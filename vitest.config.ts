@@ -3,8 +3,9 @@ import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` (pure logic, `*.spec.ts` beside the code) and `integration`
- * (`*.int-spec.ts`, against real infrastructure that the global setup provides). SWC compiles the
+ * Three projects: `unit` (pure logic, `*.spec.ts` beside the code), `integration`
+ * (`*.int-spec.ts`, against real infrastructure that the global setup provides) and `chaos`
+ * (`*.chaos-spec.ts`: the same infrastructure, after the other two, alone). SWC compiles the
  * TypeScript so NestJS's decorator metadata is emitted as `tsc` would; the `@switchboard/source`
  * condition makes workspace packages resolve to their sources, so tests need no build first.
  */
@@ -24,6 +25,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.spec.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -35,6 +37,20 @@ export default defineConfig({
           setupFiles: ['./packages/testing/src/worker-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // The chaos run restarts the shared broker: it runs alone, once the others are done.
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['**/*.chaos-spec.ts'],
+          globalSetup: ['./packages/testing/src/global-setup.ts'],
+          setupFiles: ['./packages/testing/src/worker-setup.ts'],
+          testTimeout: 30 * 60_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -34,7 +34,10 @@ export interface Answer {
 export interface System {
   readonly topics: TestTopics;
   readonly dataDir: string;
+  /** Each service's address (its first process's, where it runs several). */
   readonly url: Readonly<Record<ServiceName, string>>;
+  /** The addresses of each of a service's processes (its replicas), in order. */
+  readonly urls: Readonly<Record<ServiceName, readonly string[]>>;
   call(
     name: ServiceName,
     method: string,
@@ -42,10 +45,10 @@ export interface System {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<Answer>;
-  /** Kills a service at once (SIGKILL): no draining, no goodbye. */
-  kill(name: ServiceName): Promise<void>;
-  /** Stops a service as a deployment does (SIGTERM): it finishes what it holds and leaves its group. */
-  shutdown(name: ServiceName): Promise<void>;
+  /** Kills a service's process (its first, or replica `replica`) at once (SIGKILL): no draining, no goodbye. */
+  kill(name: ServiceName, replica?: number): Promise<void>;
+  /** Stops a service's process as a deployment does (SIGTERM): it finishes what it holds and leaves its group. */
+  shutdown(name: ServiceName, replica?: number): Promise<void>;
   /**
    * Waits until a service has handled every record on these topics so far: its consumer group's
    * committed offsets reach each partition's end.
@@ -56,15 +59,15 @@ export interface System {
    * restarted, it is delivered every record again — as after a lost offset commit.
    */
   rewind(name: ServiceName, topics: readonly TopicName[]): Promise<void>;
-  /** Starts a stopped service again on the same port and data folder, and waits until it is ready. */
-  restart(name: ServiceName): Promise<void>;
+  /** Starts a stopped process again on the same port and data folder, and waits until it is ready. */
+  restart(name: ServiceName, replica?: number): Promise<void>;
   /**
    * Starts a second process of a service, on another port but its data folder and settings, and
    * waits (at most 60 s) until it exits: its exit code and output.
    */
   second(name: ServiceName): Promise<{ readonly code: number | null; readonly output: string }>;
-  /** Its output so far. */
-  log(name: ServiceName): string;
+  /** A process's output so far. */
+  log(name: ServiceName, replica?: number): string;
   stop(): Promise<void>;
 }
 
@@ -86,9 +89,21 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+export interface SystemOptions {
+  /**
+   * How many processes of a service to run (default 1), as a deployment scales it out: on the
+   * same settings and data, each on a port of its own.
+   */
+  readonly replicas?: Partial<Record<ServiceName, number>>;
+}
+
+/** A process of a service: the service's name for its first, `<name>#<n>` for replica n. */
+const instanceOf = (name: ServiceName, replica = 0): string => (replica === 0 ? name : `${name}#${replica}`);
+
 export async function startSystem(
   services: readonly ServiceName[],
   env: Partial<Record<ServiceName, Record<string, string>>> = {},
+  options: SystemOptions = {},
 ): Promise<System> {
   const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-b', ...services.map((s) => join(ROOT, 'services', s))], {
@@ -100,9 +115,13 @@ export async function startSystem(
   const dataDir = await mkdtemp(join(tmpdir(), 'e2e-'));
   const endpoints = stackEndpoints();
   const url = {} as Record<ServiceName, string>;
-  const ports = {} as Record<ServiceName, number>;
-  const logs = {} as Record<ServiceName, string[]>;
-  const children = new Map<ServiceName, ChildProcess>();
+  const urls = {} as Record<ServiceName, string[]>;
+  const ports = new Map<string, number>();
+  const logs = new Map<string, string[]>();
+  const children = new Map<string, ChildProcess>();
+  const instances = services.flatMap((name) =>
+    Array.from({ length: options.replicas?.[name] ?? 1 }, (_, replica) => ({ name, replica })),
+  );
 
   const spawnService = (name: ServiceName, port: number): ChildProcess =>
     spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
@@ -137,31 +156,47 @@ export async function startSystem(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-  const launch = (name: ServiceName): void => {
-    const child = spawnService(name, ports[name]);
-    const keep = (chunk: Buffer): void => void logs[name].push(chunk.toString());
+  const launch = (name: ServiceName, replica = 0): void => {
+    const instance = instanceOf(name, replica);
+    const child = spawnService(name, ports.get(instance) ?? 0);
+    const keep = (chunk: Buffer): void => void logs.get(instance)?.push(chunk.toString());
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    children.set(name, child);
+    children.set(instance, child);
   };
-  const ready = (name: ServiceName) =>
+  const logOf = (name: ServiceName, replica = 0): string =>
+    (logs.get(instanceOf(name, replica)) ?? []).join('');
+  const ready = (name: ServiceName, replica = 0) =>
     waitFor(
-      async () => ((await fetch(`${url[name]}/health/ready`).catch(() => undefined))?.ok ? true : undefined),
-      { description: `${name} to be ready (log: ${logs[name].join('').slice(-2000)})`, timeoutMs: 90_000 },
+      async () =>
+        (
+          await fetch(`http://127.0.0.1:${ports.get(instanceOf(name, replica))}/health/ready`).catch(
+            () => undefined,
+          )
+        )?.ok
+          ? true
+          : undefined,
+      {
+        description: `${instanceOf(name, replica)} to be ready (log: ${logOf(name, replica).slice(-2000)})`,
+        timeoutMs: 90_000,
+      },
     );
 
-  for (const name of services) {
-    ports[name] = await freePort();
-    url[name] = `http://127.0.0.1:${ports[name]}`;
-    logs[name] = [];
+  for (const { name, replica } of instances) {
+    const port = await freePort();
+    ports.set(instanceOf(name, replica), port);
+    logs.set(instanceOf(name, replica), []);
+    (urls[name] ??= []).push(`http://127.0.0.1:${port}`);
+    url[name] ??= `http://127.0.0.1:${port}`;
   }
-  for (const name of services) launch(name);
-  for (const name of services) await ready(name);
+  for (const { name, replica } of instances) launch(name, replica);
+  for (const { name, replica } of instances) await ready(name, replica);
 
   return {
     topics,
     dataDir,
     url,
+    urls,
     async call(name, method, path, body, headers = {}) {
       const response = await fetch(`${url[name]}${path}`, {
         method,
@@ -178,14 +213,14 @@ export async function startSystem(
         body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
       };
     },
-    async kill(name) {
-      const child = children.get(name);
+    async kill(name, replica) {
+      const child = children.get(instanceOf(name, replica));
       if (!child) return;
       child.kill('SIGKILL');
       await exited(child);
     },
-    async shutdown(name) {
-      const child = children.get(name);
+    async shutdown(name, replica) {
+      const child = children.get(instanceOf(name, replica));
       if (!child) return;
       child.kill('SIGTERM');
       await exited(child);
@@ -248,9 +283,9 @@ export async function startSystem(
         await member.disconnect();
       }
     },
-    async restart(name) {
-      launch(name);
-      await ready(name);
+    async restart(name, replica) {
+      launch(name, replica);
+      await ready(name, replica);
     },
     async second(name) {
       const child = spawnService(name, await freePort());
@@ -262,7 +297,7 @@ export async function startSystem(
       clearTimeout(timer);
       return { code: child.exitCode, output: output.join('') };
     },
-    log: (name) => logs[name].join(''),
+    log: logOf,
     async stop() {
       await Promise.all(
         [...children.values()].map(async (child) => {

@@ -1,6 +1,23 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 
 /**
+ * Pipes a client's connection and its upstream's into each other, keeping both in `sockets` until
+ * either closes or fails, which closes the other.
+ */
+export function splice(client: Socket, upstream: Socket, sockets: Set<Socket>): void {
+  sockets.add(client).add(upstream);
+  const close = (): void => {
+    client.destroy();
+    upstream.destroy();
+    sockets.delete(client);
+    sockets.delete(upstream);
+  };
+  client.on('error', close).on('close', close);
+  upstream.on('error', close).on('close', close);
+  client.pipe(upstream).pipe(client);
+}
+
+/**
  * A TCP forwarder on 127.0.0.1 in front of a real server, for fault tests: `cut()` makes the
  * server unreachable for whoever connects through it (open connections are reset, new ones
  * refused, as when the server is stopped) and `restore()` makes it reachable again on the same
@@ -70,18 +87,7 @@ export class FaultProxy {
 
   private async listen(port: number): Promise<void> {
     const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.targetHost);
-      this.sockets.add(client);
-      this.sockets.add(upstream);
-      const close = (): void => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', close).on('close', close);
-      upstream.on('error', close).on('close', close);
-      client.pipe(upstream).pipe(client);
+      splice(client, connect(this.targetPort, this.targetHost), this.sockets);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -4,8 +4,10 @@ export { kafkaPrincipal, testKafka, testKafkaSecurity, type TestKafka } from './
 export { JaegerReader, type JaegerSpan, type JaegerTrace } from './jaeger.ts';
 export { MailReader, type DeliveredMail } from './mail.ts';
 export { stackEndpoints } from './provided.ts';
+export { useLocalStackOutsideVitest } from './standalone.ts';
 export { testSmtp, testSmtpEnv, type TestSmtp } from './smtp.ts';
 export { testRegistryCredentials, testRegistryHeaders } from './registry.ts';
+export { Balancer } from './balancer.ts';
 export { FaultProxy } from './fault-proxy.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export {

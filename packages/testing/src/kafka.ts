@@ -1,5 +1,5 @@
-import { inject } from 'vitest';
 import { type KafkaSecurity, kafkaSecurityFromEnv } from '@switchboard/config';
+import { providedValue } from './provided.ts';
 import { KAFKA_KEY } from './stack-key.ts';
 
 /**
@@ -29,7 +29,7 @@ export function testKafkaEnv(kafka: TestKafka): Record<string, string> {
 }
 
 export function testKafka(): TestKafka {
-  const provided = (inject as (key: string) => unknown)(KAFKA_KEY) as TestKafka | undefined;
+  const provided = providedValue<TestKafka>(KAFKA_KEY);
   if (!provided) throw new Error('Kafka credentials are only available in integration tests (*.int-spec.ts)');
   return provided;
 }

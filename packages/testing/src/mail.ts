@@ -1,6 +1,8 @@
 /** A message as the mail server's HTTP API reports it. */
 export interface DeliveredMail {
   readonly id: string;
+  /** Its Message-ID header, without the angle brackets ('' where it had none). */
+  readonly messageId: string;
   readonly subject: string;
   readonly from: readonly string[];
   readonly to: readonly string[];
@@ -14,6 +16,7 @@ interface MailDevAddress {
 
 interface MailDevMessage {
   id: string;
+  messageId?: string;
   subject?: string;
   from?: MailDevAddress[];
   to?: MailDevAddress[];
@@ -32,6 +35,7 @@ export class MailReader {
     const messages = (await response.json()) as MailDevMessage[];
     return messages.map((m) => ({
       id: m.id,
+      messageId: m.messageId ?? '',
       subject: m.subject ?? '',
       from: (m.from ?? []).map((a) => a.address),
       to: (m.to ?? []).map((a) => a.address),

@@ -1,4 +1,4 @@
-import { inject } from 'vitest';
+import { providedValue } from './provided.ts';
 import { SMTP_KEY } from './stack-key.ts';
 
 /** How the tests log in to the SMTP server (provided by the global setup). */
@@ -10,7 +10,7 @@ export interface TestSmtp {
 }
 
 export function testSmtp(): TestSmtp {
-  const provided = (inject as (key: string) => unknown)(SMTP_KEY) as TestSmtp | undefined;
+  const provided = providedValue<TestSmtp>(SMTP_KEY);
   if (!provided) throw new Error('SMTP credentials are only available in integration tests (*.int-spec.ts)');
   return provided;
 }

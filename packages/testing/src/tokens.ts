@@ -1,6 +1,6 @@
-import { inject } from 'vitest';
 import { type ScopeName } from '@switchboard/contracts';
 import { ClientCredentials, type ClientCredentialsOptions } from '@switchboard/config';
+import { providedValue } from './provided.ts';
 import { IDENTITY_KEY } from './stack-key.ts';
 
 /** The clients of the identity provider the tests may get tokens as (provided by the global setup). */
@@ -13,7 +13,7 @@ export interface TestIdentity {
 }
 
 function identity(): TestIdentity {
-  const provided = (inject as (key: string) => unknown)(IDENTITY_KEY) as TestIdentity | undefined;
+  const provided = providedValue<TestIdentity>(IDENTITY_KEY);
   if (!provided) throw new Error('test clients are only available in integration tests (*.int-spec.ts)');
   return provided;
 }

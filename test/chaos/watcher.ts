@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { EventOf, TopicName } from '@switchboard/contracts';
+import { kafkaClientConfig, type Messaging } from '@switchboard/messaging';
+import { stackEndpoints, testKafkaSecurity } from '@switchboard/testing';
+import kafkajs, { type Consumer } from 'kafkajs';
+
+/** The topics whose events tell how far the flows got. */
+export const WATCHED = [
+  'orders.order-placed.v1',
+  'conference.bridge-reserved.v1',
+  'orders.order-confirmed.v1',
+  'conference.call-completed.v1',
+  'billing.call-charged.v1',
+  'billing.invoice-issued.v1',
+  'mailing.message-sent.v1',
+  'mailing.campaign-completed.v1',
+] as const satisfies readonly TopicName[];
+
+export type Watched = (typeof WATCHED)[number];
+
+export interface Seen<T extends TopicName> {
+  /** When it was published (the record's timestamp, epoch ms). */
+  readonly at: number;
+  readonly event: EventOf<T>;
+}
+
+/**
+ * Reads the run's topics from the beginning as they fill, as any consumer group would (its own
+ * group, the tests' principal), and keeps every event with the time it was published.
+ */
+export class Watcher {
+  private readonly seen = new Map<Watched, Seen<Watched>[]>(WATCHED.map((t) => [t, []]));
+  private consumer: Consumer | undefined;
+  /** Records it could not decode (none expected: every producer here is ours). */
+  undecodable = 0;
+
+  constructor(private readonly messaging: Messaging) {}
+
+  async start(): Promise<void> {
+    const { names, serde } = this.messaging;
+    const logical = new Map<string, Watched>(WATCHED.map((t) => [names.physical(t), t]));
+    // Its own client, silent: it outlives the broker restart, whose reconnect errors are expected.
+    const kafka = new kafkajs.Kafka({
+      ...kafkaClientConfig('chaos-watcher', stackEndpoints().kafkaBrokers, testKafkaSecurity()),
+      logLevel: kafkajs.logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: `chaos-watcher-${randomUUID()}`, maxWaitTimeInMs: 200 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...logical.keys()], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const name = logical.get(topic);
+        if (!name || !message.value) return;
+        try {
+          const event = await serde.decode<Watched>(name, message.value);
+          this.seen.get(name)?.push({ at: Number(message.timestamp), event });
+        } catch {
+          this.undecodable += 1;
+        }
+      },
+    });
+  }
+
+  /** Every event seen on `topic` so far, in the order they arrived. */
+  events<T extends Watched>(topic: T): readonly Seen<T>[] {
+    return (this.seen.get(topic) ?? []) as unknown as readonly Seen<T>[];
+  }
+
+  /** The first sighting of each distinct value of `key`, and how many distinct events (by id) carried it. */
+  distinct<T extends Watched>(
+    topic: T,
+    key: (event: EventOf<T>) => string,
+    where: (event: EventOf<T>) => boolean = () => true,
+  ): Map<string, { first: number; eventIds: Set<string> }> {
+    const found = new Map<string, { first: number; eventIds: Set<string> }>();
+    for (const { at, event } of this.events(topic)) {
+      if (!where(event)) continue;
+      const id = key(event);
+      const entry = found.get(id) ?? { first: at, eventIds: new Set<string>() };
+      entry.first = Math.min(entry.first, at);
+      entry.eventIds.add((event as { meta: { eventId: string } }).meta.eventId);
+      found.set(id, entry);
+    }
+    return found;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
