@@ -26,6 +26,7 @@ import { mailing } from '../src/mailing.definition.ts';
 import { sentMailRetention } from '../src/mail/mail-retention.ts';
 import {
   billingDocuments,
+  bridgeReserved,
   customerRegistered,
   drained,
   flakySmtpServer,
@@ -35,33 +36,11 @@ import {
   uniqueEmail,
 } from './support.ts';
 
-const HOUR = 3_600_000;
-
 type Customer = EventOf<'crm.customer-registered.v1'>;
 
 async function pdfText(path: string): Promise<string> {
   const document = await getDocumentProxy(new Uint8Array(await readFile(path)));
   return (await extractText(document, { mergePages: true })).text;
-}
-
-function bridgeReserved(
-  customerId: string,
-  fields: { orderId?: string; reservationId?: string; accessCode?: string } = {},
-): EventOf<'conference.bridge-reserved.v1'> {
-  const orderId = fields.orderId ?? randomUUID();
-  const startsAt = Date.UTC(2031, 2, 4, 9, 30);
-  return {
-    meta: testMeta('conference-bridge', orderId),
-    orderId,
-    reservationId: fields.reservationId ?? randomUUID(),
-    customerId,
-    bridgeId: 'bridge-1',
-    dialInNumber: '+49 30 5550100',
-    accessCode: fields.accessCode ?? String(10_000_000 + Math.floor(Math.random() * 89_999_999)),
-    startsAt,
-    endsAt: startsAt + HOUR,
-    ports: 12,
-  };
 }
 
 // One file whose parts run one after the other: every mailing instance joins the consumer group

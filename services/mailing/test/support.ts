@@ -208,3 +208,24 @@ export async function billingDocuments(): Promise<{
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** conference.bridge-reserved for a customer's booking, as the bridge would publish it. */
+export function bridgeReserved(
+  customerId: string,
+  fields: { orderId?: string; reservationId?: string; accessCode?: string } = {},
+): EventOf<'conference.bridge-reserved.v1'> {
+  const orderId = fields.orderId ?? randomUUID();
+  const startsAt = Date.UTC(2031, 2, 4, 9, 30);
+  return {
+    meta: testMeta('conference-bridge', orderId),
+    orderId,
+    reservationId: fields.reservationId ?? randomUUID(),
+    customerId,
+    bridgeId: 'bridge-1',
+    dialInNumber: '+49 30 5550100',
+    accessCode: fields.accessCode ?? String(10_000_000 + Math.floor(Math.random() * 89_999_999)),
+    startsAt,
+    endsAt: startsAt + 3_600_000,
+    ports: 12,
+  };
+}

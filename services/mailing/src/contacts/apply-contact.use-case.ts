@@ -19,6 +19,7 @@ export class ApplyContactUseCase {
   ) {}
 
   async execute(tx: SqlExecutor, event: CustomerRegistered | CustomerUpdated): Promise<void> {
+    await this.contacts.lockCustomer(tx, event.customerId);
     if (!(await this.contacts.apply(tx, event))) return;
     const released = await this.mails.addressKnown(tx, event.customerId, event.email);
     if (released > 0) tx.afterCommit?.(() => this.dispatcher.wake());

@@ -3,6 +3,9 @@ import type { CustomerRegistered, CustomerSegment, CustomerUpdated } from '@swit
 import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 
+/** The class of the per-customer transaction lock (`lockCustomer`). */
+const CONTACT_LOCK = 7_243_110;
+
 /** What mailing knows of a customer: where to write to, and whether marketing mail is welcome. */
 export interface Contact {
   readonly customerId: string;
@@ -56,6 +59,15 @@ function toContact(row: ContactRow): Contact {
 @Injectable()
 export class ContactsRepository {
   constructor(@Inject(DATABASE) private readonly db: SqlDatabase) {}
+
+  /**
+   * Serializes, until the transaction ends, what touches one customer's contact and the emails
+   * waiting for it: without it an email queued (no contact yet) while the contact's event commits
+   * in another transaction — another partition, another process — would miss it and wait for good.
+   */
+  async lockCustomer(tx: SqlExecutor, customerId: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CONTACT_LOCK, customerId]);
+  }
 
   /**
    * Stores the customer record an event carries, unless the stored one comes from a newer event

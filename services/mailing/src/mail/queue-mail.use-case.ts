@@ -62,6 +62,7 @@ export class QueueMailUseCase {
       trace: Context;
     },
   ): Promise<void> {
+    await this.contacts.lockCustomer(tx, mail.customerId);
     const contact = await this.contacts.get(mail.customerId, tx);
     const queued = await this.mails.insert(tx, {
       dedupeKey: mail.dedupeKey,
