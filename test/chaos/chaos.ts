@@ -454,12 +454,12 @@ function timelinesOf(
   return [
     {
       kind: 'booking → confirmation email',
-      starts: load.bookings.filter((b) => b.status !== 'REJECTED').map((b) => b.placedAt),
+      starts: load.bookings.filter((b) => b.status !== 'REJECTED').map((b) => b.askedAt),
       ends: sent('BOOKING_CONFIRMATION'),
     },
     {
       kind: 'call → charge',
-      starts: load.calls.map((c) => c.endedAt),
+      starts: load.calls.map((c) => c.reportedFrom),
       ends: [...charged(watcher).values()].map((c) => c.first),
     },
     {

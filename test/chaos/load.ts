@@ -20,8 +20,8 @@ export interface Booking {
   readonly flow: number;
   readonly orderId: string;
   readonly customer: Customer;
-  /** When orders accepted it (epoch ms). */
-  readonly placedAt: number;
+  /** When the flow first asked orders for it (epoch ms): a fault's wait counts from here. */
+  readonly askedAt: number;
   status?: 'CONFIRMED' | 'REJECTED';
 }
 
@@ -29,8 +29,8 @@ export interface ReportedCall {
   readonly callId: string;
   readonly orderId: string;
   readonly customerId: string;
-  /** When the bridge accepted its CALL_ENDED (epoch ms). */
-  readonly endedAt: number;
+  /** When the flow first reported activity of it to the bridge (epoch ms). */
+  readonly reportedFrom: number;
   /** The billing period its start falls in, `YYYY-MM`. */
   readonly period: string;
 }
@@ -147,10 +147,11 @@ export class Load {
       expectedParticipants: 4,
       features: { recording: false, tollFree: false },
     };
+    const askedAt = Date.now();
     for (;;) {
       const answer = await this.api.send('orders', 'POST', '/v1/orders', order, { 'Idempotency-Key': key });
       if (answer.status === 202) {
-        const booking: Booking = { flow, orderId: String(answer.body.id), customer, placedAt: Date.now() };
+        const booking: Booking = { flow, orderId: String(answer.body.id), customer, askedAt };
         this.bookings.push(booking);
         return booking;
       }
@@ -191,6 +192,7 @@ export class Load {
       { type: 'PARTICIPANT_LEFT', at: 10 * MINUTE, participantId: 'host' },
       { type: 'CALL_ENDED', at: 10 * MINUTE },
     ];
+    const reportedFrom = Date.now();
     for (const [i, { at, ...event }] of events.entries()) {
       await this.api.expect(202, 'conference-bridge', 'POST', `/v1/calls/${callId}/events`, {
         ...event,
@@ -202,7 +204,7 @@ export class Load {
       callId,
       orderId: booking.orderId,
       customerId: booking.customer.id,
-      endedAt: Date.now(),
+      reportedFrom,
       period: periodOf(startedAt),
     });
   }
