@@ -16,7 +16,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventOf } from '@switchboard/contracts';
-import { down, up } from '@switchboard/stack';
+import { down, LOCAL_ENDPOINTS, up } from '@switchboard/stack';
 import {
   Balancer,
   createTestDatabase,
@@ -194,8 +194,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await proxy.restore();
       },
     });
-    const localBroker =
-      !process.env.KAFKA_BROKERS?.trim() && endpoints.kafkaBrokers.join() === '127.0.0.1:9092';
+    // Kafka of the local stack (not one named by KAFKA_BROKERS, nor a container's).
+    const localBroker = endpoints.kafkaBrokers.join() === LOCAL_ENDPOINTS.kafkaBrokers.join();
     const broker: Fault = {
       name: 'broker restart',
       nominalMs: 25_000,
