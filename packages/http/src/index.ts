@@ -22,6 +22,7 @@ export {
   secureDocument,
   setupOpenApi,
 } from './openapi.ts';
+export { isoInstant } from './instant.ts';
 export { pageQuerySchema } from './pagination.ts';
 export {
   type Problem,

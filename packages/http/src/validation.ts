@@ -8,6 +8,30 @@ import {
 import type { z } from 'zod';
 import { type FieldProblem, RequestValidationError } from './errors.ts';
 
+/**
+ * The fields of a parsed request whose text holds the NUL character: valid JSON and UTF-8, but no
+ * PostgreSQL text column stores it, so it is refused with the field named rather than failing at
+ * the database.
+ */
+function fieldsWithNul(value: unknown, path: readonly string[] = []): string[][] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [[...path]] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => fieldsWithNul(item, [...path, String(i)]));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.entries(value).flatMap(([key, item]) => fieldsWithNul(item, [...path, key]));
+  }
+  return [];
+}
+
+const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+
+/** The parsed value, or a RequestValidationError naming every field that holds a NUL character. */
+function withoutNul<T>(data: T, field: (path: readonly string[]) => string): T {
+  const bad = fieldsWithNul(data);
+  if (bad.length > 0)
+    throw new RequestValidationError(bad.map((path) => ({ field: field(path), message: NUL_MESSAGE })));
+  return data;
+}
+
 /** Parses `value` with `schema`, or throws a RequestValidationError naming each bad field. */
 export function parseRequest<Schema extends z.ZodType>(
   schema: Schema,
@@ -15,8 +39,9 @@ export function parseRequest<Schema extends z.ZodType>(
   where?: 'body' | 'query' | 'path' | 'header',
 ): z.output<Schema> {
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
   const prefix = where === undefined || where === 'body' ? '' : `${where}.`;
+  if (parsed.success)
+    return withoutNul(parsed.data, (path) => `${prefix}${path.join('.')}` || where || 'body');
   const problems: FieldProblem[] = parsed.error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     return { field: `${prefix}${path}` || where || 'body', message: issue.message };
@@ -41,7 +66,8 @@ export class ZodPipe<Schema extends z.ZodType> implements PipeTransform<unknown,
     // A single named part (`@Param('id')`, `@Headers('idempotency-key')`) is reported by its name.
     if (metadata.data && where !== 'body') {
       const parsed = schema.safeParse(value);
-      if (parsed.success) return parsed.data;
+      if (parsed.success)
+        return withoutNul(parsed.data, (path) => [`${where}.${metadata.data}`, ...path].join('.'));
       throw new RequestValidationError(
         parsed.error.issues.map((issue) => ({
           field: [`${where}.${metadata.data}`, ...issue.path.map(String)].join('.'),

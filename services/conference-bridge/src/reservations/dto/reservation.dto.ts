@@ -1,4 +1,4 @@
-import { pageQuerySchema } from '@switchboard/http';
+import { isoInstant, pageQuerySchema } from '@switchboard/http';
 import { z } from 'zod';
 
 export const reservationSchema = z.object({
@@ -16,8 +16,8 @@ export const reservationSchema = z.object({
 export type Reservation = z.output<typeof reservationSchema>;
 
 export const listReservationsQuerySchema = pageQuerySchema.extend({
-  from: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with offset' }),
-  to: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with offset' }),
+  from: isoInstant(),
+  to: isoInstant(),
 });
 export type ListReservationsQuery = z.output<typeof listReservationsQuerySchema>;
 

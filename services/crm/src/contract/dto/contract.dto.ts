@@ -1,3 +1,4 @@
+import { isoInstant } from '@switchboard/http';
 import { z } from 'zod';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
@@ -15,10 +16,7 @@ export const changeContractRatesSchema = z.strictObject({
   recordingPerMinute: minorUnits,
   minimumChargePerCall: minorUnits,
   /** When these rates start to apply; now when omitted. */
-  effectiveFrom: z.iso
-    .datetime({ offset: true })
-    .transform((value) => new Date(value).toISOString())
-    .optional(),
+  effectiveFrom: isoInstant().optional(),
 });
 export type ChangeContractRates = z.output<typeof changeContractRatesSchema>;
 

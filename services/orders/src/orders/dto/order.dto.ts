@@ -1,4 +1,4 @@
-import { pageQuerySchema } from '@switchboard/http';
+import { isoInstant, pageQuerySchema } from '@switchboard/http';
 import { z } from 'zod';
 
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
@@ -7,13 +7,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const placeOrderSchema = z.strictObject({
   customerId: z.uuid('must be a UUID'),
   title: z.string().trim().min(1).max(200),
-  startsAt: z.iso
-    .datetime({
-      offset: true,
-      message: 'must be an ISO 8601 date-time with offset, e.g. 2026-12-01T09:00:00Z',
-      abort: true,
-    })
-    .refine((value) => Date.parse(value) > Date.now(), 'must be in the future'),
+  startsAt: isoInstant().refine((value) => Date.parse(value) > Date.now(), 'must be in the future'),
   durationMinutes: z
     .number()
     .int()
