@@ -24,7 +24,7 @@ import {
   stackEndpoints,
   type TestDatabase,
 } from '@switchboard/testing';
-import { type ServiceName, startSystem, type System } from '../e2e/system.ts';
+import { SERVICE_NAMES, type ServiceName, startSystem, type System } from '../e2e/system.ts';
 import { Api } from './api.ts';
 import { type Customer, Load } from './load.ts';
 import { reconcile } from './reconcile.ts';
@@ -38,7 +38,6 @@ import {
 } from './report.ts';
 import { Watcher } from './watcher.ts';
 
-const SERVICES: readonly ServiceName[] = ['crm', 'orders', 'conference-bridge', 'billing', 'mailing'];
 const REPLICAS = { billing: 2, mailing: 2 } as const;
 
 export interface ChaosOptions {
@@ -108,7 +107,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       () => smtp.stop(),
     );
     const databases = {} as Record<ServiceName, TestDatabase>;
-    for (const name of SERVICES) {
+    for (const name of SERVICE_NAMES) {
       databases[name] = await createTestDatabase(endpoints.postgresUrl, `chaos_${name.replace('-', '_')}`);
       cleanups.push(() => databases[name].drop());
     }
@@ -119,7 +118,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       () => mailingBalancer.stop(),
     );
 
-    log(`starting the system (run ${runId}): ${SERVICES.join(', ')}; billing and mailing twice`);
+    log(`starting the system (run ${runId}): ${SERVICE_NAMES.join(', ')}; billing and mailing twice`);
     const common = (name: ServiceName): Record<string, string> => ({
       DATABASE_URL: postgres.rewrite(databases[name].url),
       SCHEMA_REGISTRY_URL: registry.rewrite(endpoints.schemaRegistryUrl),
@@ -131,7 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const spool = await mkdtemp(join(tmpdir(), `chaos-${runId}-print-spool-`));
     cleanups.push(() => rm(spool, { recursive: true, force: true }));
     const running = await startSystem(
-      SERVICES,
+      SERVICE_NAMES,
       {
         crm: common('crm'),
         orders: common('orders'),
@@ -515,7 +514,7 @@ function progressOf(load: Load, watcher: Watcher): string {
 
 async function writeLogs(dir: string, system: System): Promise<void> {
   await mkdir(dir, { recursive: true });
-  for (const name of SERVICES) {
+  for (const name of SERVICE_NAMES) {
     for (let replica = 0; replica < (REPLICAS[name as keyof typeof REPLICAS] ?? 1); replica++) {
       await writeFile(
         join(dir, `${name}${replica === 0 ? '' : `#${replica}`}.log`),

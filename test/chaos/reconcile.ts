@@ -1,6 +1,6 @@
 import { TOPICS, type TopicName } from '@switchboard/contracts';
 import { type DeliveredMail, MailReader, stackEndpoints } from '@switchboard/testing';
-import type { ServiceName, System } from '../e2e/system.ts';
+import { SERVICE_NAMES, type System } from '../e2e/system.ts';
 import type { Api, Body } from './api.ts';
 import type { Customer, Load } from './load.ts';
 import { type Check, check } from './report.ts';
@@ -15,8 +15,6 @@ export interface Reconciliation {
   readonly campaignId: string;
   readonly audience: readonly Customer[];
 }
-
-const SERVICES: readonly ServiceName[] = ['crm', 'orders', 'conference-bridge', 'billing', 'mailing'];
 
 /** Distinct Message-IDs of the mails `key` files under some key, by key. */
 function byKey(mails: readonly DeliveredMail[], key: (mail: DeliveredMail) => string | undefined) {
@@ -101,9 +99,8 @@ export async function reconcile(r: Reconciliation): Promise<Check[]> {
     const full = await api.expect(200, 'billing', 'GET', `/v1/invoices/${String(invoice.id)}`);
     lines.push(...((full.calls as Body[] | undefined) ?? []).map((c) => String(c.callId)));
   }
-  const customersCharged = new Set(
-    [...charged.keys()].map((id) => load.calls.find((c) => c.callId === id)?.customerId),
-  );
+  const customerOf = new Map(load.calls.map((c) => [c.callId, c.customerId]));
+  const customersCharged = new Set([...charged.keys()].map((id) => customerOf.get(id)));
   const letters = watcher.distinct(
     'mailing.message-sent.v1',
     (e) => e.customerId ?? '',
@@ -120,10 +117,8 @@ export async function reconcile(r: Reconciliation): Promise<Check[]> {
   const consenting = r.audience.filter((c) => c.marketingConsent).length;
 
   let outboxParked = 0;
-  for (const service of SERVICES) {
-    const page = await api.expect(200, service, 'GET', '/v1/outbox/dead-letters?limit=100');
-    outboxParked += ((page.items as unknown[] | undefined) ?? []).length;
-  }
+  for (const service of SERVICE_NAMES)
+    outboxParked += (await api.all(service, '/v1/outbox/dead-letters')).length;
   const parked = (await deadLettered(r.system)) + outboxParked;
   const held = (await api.all('billing', '/v1/calls/unrated')).length;
   const accepted = load.bookings.length;

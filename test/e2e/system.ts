@@ -20,7 +20,10 @@ import {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export type ServiceName = 'crm' | 'orders' | 'conference-bridge' | 'billing' | 'mailing';
+/** Every service, upstream first (crm's customers before the orders that name them). */
+export const SERVICE_NAMES = ['crm', 'orders', 'conference-bridge', 'billing', 'mailing'] as const;
+
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface Answer {
   readonly status: number;
