@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JaegerReader, MailReader, stackEndpoints, waitFor } from '@switchboard/testing';
+import { JaegerReader, type JaegerTrace, MailReader, stackEndpoints, waitFor } from '@switchboard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type System } from './system.ts';
 
@@ -257,26 +257,51 @@ describe('calls to invoices and campaigns across all five services', () => {
     // The booking is one trace: orders → bridge → confirmation email.
     const servicesOf = (trace: Awaited<ReturnType<JaegerReader['find']>>[number]) =>
       new Set(trace.spans.map((s) => trace.processes[s.processID]?.serviceName));
+    // Each service tags its spans with the flow's business keys, so the trace is found by any of them.
+    const taggedBy = (trace: JaegerTrace, tag: string, value: string) =>
+      new Set(
+        trace.spans
+          .filter((s) => s.tags.some((t) => t.key === tag && t.value === value))
+          .map((s) => trace.processes[s.processID]?.serviceName),
+      );
     const booking = await waitFor(
       async () => {
-        const [trace] = await jaeger.find('orders', { 'messaging.kafka.message.key': orderId });
+        const [trace] = await jaeger.find('mailing', { 'switchboard.order.id': orderId });
         return trace && servicesOf(trace).has('mailing') ? trace : undefined;
       },
       { description: 'the booking trace with the confirmation email', timeoutMs: 30_000 },
     );
     expect([...servicesOf(booking)].sort()).toEqual(['conference-bridge', 'mailing', 'orders']);
+    expect([...taggedBy(booking, 'switchboard.order.id', orderId)].sort()).toEqual([
+      'conference-bridge',
+      'mailing',
+      'orders',
+    ]);
 
-    // The first call is one trace: bridge → billing → crm's summary, and at close the invoice email.
+    // The first call is one trace: bridge → billing → crm's summary, and at close the invoice email;
+    // the invoice's number finds it.
     const callId = charges[0]?.callId ?? '';
+    const number = String(invoice?.number);
     const callTrace = await waitFor(
       async () => {
-        const [trace] = await jaeger.find('billing', { 'messaging.kafka.message.key': callId });
+        const traces = await jaeger.find('crm', { 'switchboard.invoice.number': number });
+        const trace = traces.find((t) => taggedBy(t, 'switchboard.call.id', callId).size > 0);
         const names = trace ? servicesOf(trace) : new Set();
         return trace && names.has('crm') && names.has('mailing') ? trace : undefined;
       },
       { description: 'the call trace through billing, crm and mailing', timeoutMs: 30_000 },
     );
     expect([...servicesOf(callTrace)].sort()).toEqual(['billing', 'conference-bridge', 'crm', 'mailing']);
+    expect([...taggedBy(callTrace, 'switchboard.call.id', callId)].sort()).toEqual([
+      'billing',
+      'conference-bridge',
+      'crm',
+    ]);
+    expect([...taggedBy(callTrace, 'switchboard.invoice.number', number)].sort()).toEqual([
+      'billing',
+      'crm',
+      'mailing',
+    ]);
     const operations = callTrace.spans.map((s) => s.operationName);
     for (const operation of [
       /^process \S*conference\.call-completed\.v1$/,

@@ -1,4 +1,6 @@
+import { LOCAL_KAFKA, LOCAL_SCHEMA_REGISTRY, LOCAL_TOKEN_URL } from '@switchboard/contracts';
 import { describe, expect, it } from 'vitest';
+import { LOCAL_KAFKA_TLS_BROKER } from './components/kafka.ts';
 import { endpointsToEnv, LOCAL_ENDPOINTS, resolveEndpoints, withoutPassword } from './endpoints.ts';
 
 describe('resolveEndpoints', () => {
@@ -67,5 +69,14 @@ describe('withoutPassword', () => {
 
   it('strips the password even from a URL the WHATWG parser refuses', () => {
     expect(withoutPassword('postgres://u:secret@host:notaport/db')).toBe('postgres://u@host:notaport/db');
+  });
+});
+
+describe("the AsyncAPI document's local servers", () => {
+  it('are where the local stack listens', () => {
+    expect([LOCAL_KAFKA.plain]).toEqual(LOCAL_ENDPOINTS.kafkaBrokers);
+    expect(LOCAL_KAFKA.tls).toBe(LOCAL_KAFKA_TLS_BROKER);
+    expect(LOCAL_SCHEMA_REGISTRY).toBe(LOCAL_ENDPOINTS.schemaRegistryUrl);
+    expect(LOCAL_TOKEN_URL).toBe(`${LOCAL_ENDPOINTS.oidcIssuerUrl}/protocol/openid-connect/token`);
   });
 });

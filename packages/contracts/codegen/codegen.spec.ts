@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_DIR, generate } from './generate.ts';
+import { generate, REPO_ROOT } from './generate.ts';
 import { loadEventSchemas, SchemaRuleError, type SchemaSource } from './schemas.ts';
 
 function memorySource(files: Record<string, unknown>): SchemaSource {
@@ -34,8 +34,8 @@ function eventWith(field: object): Record<string, unknown> {
 
 describe('contracts:generate', () => {
   it('has generated files that match schemas/ (run pnpm contracts:generate after changing a schema)', async () => {
-    for (const [name, content] of Object.entries(await generate())) {
-      expect(await readFile(join(GENERATED_DIR, name), 'utf8'), `src/generated/${name}`).toBe(content);
+    for (const [path, content] of Object.entries(await generate())) {
+      expect(await readFile(path, 'utf8'), relative(REPO_ROOT, path)).toBe(content);
     }
   });
 });

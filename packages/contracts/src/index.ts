@@ -1,3 +1,5 @@
+export { asyncApiDocument, LOCAL_KAFKA, LOCAL_SCHEMA_REGISTRY, LOCAL_TOKEN_URL } from './asyncapi.ts';
+export { BUSINESS_KEYS, type BusinessKey, businessAttributes } from './business-keys.ts';
 export {
   type AnyTopicSpec,
   deadLetterTopicOf,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EventOf, type ServiceName, type TopicName } from '@switchboard/contracts';
+import { businessAttributes, type EventOf, type ServiceName, type TopicName } from '@switchboard/contracts';
 import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import { backoffDelayMs, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
@@ -435,6 +435,7 @@ export class EventConsumer {
       }
       const { event } = decoded;
       span.setAttribute('messaging.message.id', event.meta.eventId);
+      span.setAttributes(businessAttributes(event));
       this.metrics.consumed?.(eventTopic);
       this.metrics.eventAge?.(eventTopic, Date.now() - event.meta.occurredAt);
       items.push({
@@ -520,6 +521,7 @@ export class EventConsumer {
         }
         const { event } = decoded;
         span.setAttribute('messaging.message.id', event.meta.eventId);
+        span.setAttributes(businessAttributes(event));
         this.metrics.consumed?.(eventTopic);
         this.metrics.eventAge?.(eventTopic, Date.now() - event.meta.occurredAt);
         let lastError: Error = new Error('handler failed');

@@ -1,5 +1,5 @@
-import { type Context, type Span, trace } from '@opentelemetry/api';
-import type { EventOf, TopicName } from '@switchboard/contracts';
+import { type Context, context, type Span, trace } from '@opentelemetry/api';
+import { businessAttributes, type EventOf, type TopicName } from '@switchboard/contracts';
 import { assertKeyOf } from './keys.ts';
 import type { MessagingMetrics } from './metrics.ts';
 import type { EventPublisher, RawRecord } from './publisher.ts';
@@ -80,10 +80,12 @@ export class Outbox {
     const ids: string[] = [];
     const payloads: Buffer[] = [];
     const headers: string[] = [];
-    for (const { topic, key, event, trace } of entries) {
+    for (const { topic, key, event, trace: from } of entries) {
       assertKeyOf(topic, key, event);
       const carrier: Record<string, string> = {};
-      injectTraceContext(carrier, trace);
+      injectTraceContext(carrier, from);
+      // The span that caused the event (a request, a handler) is found by the event's business keys.
+      trace.getSpan(from ?? context.active())?.setAttributes(businessAttributes(event));
       topics.push(topic);
       keys.push(key);
       ids.push(event.meta.eventId);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Link } from '@opentelemetry/api';
+import { BUSINESS_KEYS } from '@switchboard/contracts';
 import { Outbox } from '@switchboard/messaging';
 import { inStoredTrace, storedSpanContext } from '@switchboard/observability';
 import { type SqlDatabase } from '@switchboard/database';
@@ -45,8 +46,8 @@ export class IssueInvoiceUseCase {
       return inStoredTrace(
         'billing issue invoice',
         invoice.traceContext,
-        { links, attributes: { 'billing.invoice.id': invoiceId } },
-        async (span) => {
+        { links, attributes: { [BUSINESS_KEYS.invoice.attribute]: invoiceId } },
+        async () => {
           const issuedAt = Date.now();
           const year = new Date(issuedAt).getUTCFullYear();
           const { invoiceNumberPrefix: prefix, invoiceDueDays } = this.config;
@@ -85,7 +86,6 @@ export class IssueInvoiceUseCase {
             closeId: close.id,
           });
           await this.closes.countIssued(tx, close.id);
-          span.setAttribute('billing.invoice.number', number);
           await this.outbox.enqueue(tx, 'billing.invoice-issued.v1', invoice.customerId, {
             meta: newMeta('billing', { correlationId: invoiceId }),
             customerId: invoice.customerId,

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { BUSINESS_KEYS } from '@switchboard/contracts';
 import { Outbox } from '@switchboard/messaging';
 import {
   type Backoff,
@@ -98,7 +99,8 @@ export class CampaignRunner implements OnApplicationBootstrap, BeforeApplication
 
   private process(recipient: DueRecipient): Promise<void> {
     const attributes = {
-      'mailing.campaign.id': recipient.campaignId,
+      [BUSINESS_KEYS.campaign.attribute]: recipient.campaignId,
+      [BUSINESS_KEYS.customer.attribute]: recipient.customerId,
       'mailing.message.id': recipient.letterId,
       'mailing.message.kind': 'CAMPAIGN_LETTER',
       'mailing.message.attempt': recipient.attempts + 1,

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { MessageKind } from '@switchboard/contracts';
+import { BUSINESS_KEYS, type MessageKind } from '@switchboard/contracts';
 import { Outbox } from '@switchboard/messaging';
 import { backoffDelayMs, ExclusiveLoop, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { CONFIG, DATABASE, LOGGER, type Logger, newMeta } from '@switchboard/service';
@@ -16,6 +16,13 @@ import { AttachmentFetcher } from './attachment-fetcher.ts';
 import { MailTransport } from './mail-transport.ts';
 import { type MailKind, type OutgoingMail, OutgoingMailRepository } from './outgoing-mail.repository.ts';
 import { describeSendFailure, type SendFailure } from './send-failure.ts';
+
+/** The business key an email's relatedId is, by kind: its flow is found by it. */
+const RELATED_KEY: Readonly<Record<MailKind, string>> = {
+  BOOKING_CONFIRMATION: BUSINESS_KEYS.order.attribute,
+  INVOICE: BUSINESS_KEYS.invoice.attribute,
+  CAMPAIGN_NOTICE: BUSINESS_KEYS.campaign.attribute,
+};
 
 /** Emails sent at once: the SMTP pool's connections. */
 const BATCH = 5;
@@ -110,7 +117,8 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
       'mailing.message.id': mail.id,
       'mailing.message.kind': mail.kind,
       'mailing.message.attempt': mail.attempts + 1,
-      ...(mail.campaignId ? { 'mailing.campaign.id': mail.campaignId } : {}),
+      [BUSINESS_KEYS.customer.attribute]: mail.customerId,
+      [RELATED_KEY[mail.kind]]: mail.relatedId,
     };
     return inStoredTrace(
       SPAN_NAMES[mail.kind],
