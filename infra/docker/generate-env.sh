@@ -29,3 +29,9 @@ if [ ! -f "$CERTS/smtp-cert.pem" ]; then
   chmod 644 "$CERTS/smtp-key.pem" "$CERTS/smtp-cert.pem"
 fi
 echo "secrets in $ENV_FILE (mode 600); a client's secret is its SWITCHBOARD_SECRET_<CLIENT_ID> line, a Kafka principal's password its KAFKA_PASSWORD_<PRINCIPAL> line"
+# Prometheus reads its client secret from a file (its configuration takes no environment variables).
+SECRETS="$ROOT/.compose/secrets"
+mkdir -p "$SECRETS"
+grep '^SWITCHBOARD_SECRET_PROMETHEUS=' "$ENV_FILE" | cut -d= -f2- | tr -d '\n' >"$SECRETS/prometheus-client-secret"
+# Read by the container's own user (nobody); a local secret, never in the repository.
+chmod 644 "$SECRETS/prometheus-client-secret"

@@ -30,7 +30,15 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { 
 };
 const services = compose.services;
 
-const INFRASTRUCTURE = ['kafka', 'schema-registry', 'jaeger', 'postgres', 'mailpit', 'keycloak'];
+const INFRASTRUCTURE = [
+  'kafka',
+  'schema-registry',
+  'jaeger',
+  'postgres',
+  'mailpit',
+  'keycloak',
+  'prometheus',
+];
 const APPLICATIONS = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing'];
 /** One-shot steps that run to completion before the services start. */
 const SETUP = ['kafka-users', 'kafka-topics', 'contracts-register'];
@@ -70,7 +78,7 @@ describe('docker-compose.yml', () => {
   it.each(INFRASTRUCTURE)('%s runs a pinned official image', (name) => {
     const image = services[name]?.image ?? '';
     expect(image).toMatch(
-      /^(apache\/kafka|confluentinc\/cp-schema-registry|jaegertracing\/jaeger|postgres|axllent\/mailpit|quay\.io\/keycloak\/keycloak):/,
+      /^(apache\/kafka|confluentinc\/cp-schema-registry|jaegertracing\/jaeger|postgres|axllent\/mailpit|quay\.io\/keycloak\/keycloak|prom\/prometheus):/,
     );
     expect(image).not.toMatch(/:latest$/);
   });
@@ -89,6 +97,32 @@ describe('docker-compose.yml', () => {
 
   it('uses Jaeger v2', () => {
     expect(services.jaeger?.image).toMatch(/^jaegertracing\/jaeger:2\./);
+  });
+
+  it("runs Prometheus with the catalog's rules, scraping every service as its own client", () => {
+    const volumes = services.prometheus?.volumes ?? [];
+    expect(volumes).toContain(
+      './packages/contracts/prometheus-rules.yml:/etc/prometheus/rules/prometheus-rules.yml:ro',
+    );
+    const config = parse(
+      readFileSync(join(ROOT, 'infra', 'prometheus', 'prometheus.compose.yml'), 'utf8'),
+    ) as {
+      rule_files: string[];
+      scrape_configs: {
+        oauth2: { client_id: string; scopes: string[] };
+        static_configs: { targets: string[]; labels: { service: string } }[];
+      }[];
+    };
+    expect(config.rule_files).toEqual(['/etc/prometheus/rules/prometheus-rules.yml']);
+    const [job] = config.scrape_configs;
+    expect(job?.oauth2).toMatchObject({ client_id: 'prometheus', scopes: ['switchboard.metrics:read'] });
+    const scraped = (job?.static_configs ?? []).map((c) => [c.labels.service, c.targets[0]]);
+    expect(scraped.sort()).toEqual(
+      APPLICATIONS.map((name) => [
+        name,
+        `${name}:${DEFAULT_PORTS[name as keyof typeof DEFAULT_PORTS]}`,
+      ]).sort(),
+    );
   });
 
   it('publishes every port on 127.0.0.1 only', () => {

@@ -1,7 +1,7 @@
 import type { StackPaths } from './paths.ts';
 import type { SpawnSpec } from './processes.ts';
 
-export type ComponentName = 'postgres' | 'identity' | 'kafka' | 'registry' | 'jaeger' | 'mail';
+export type ComponentName = 'postgres' | 'identity' | 'kafka' | 'registry' | 'jaeger' | 'mail' | 'prometheus';
 
 /** One server of the local stack: how to fetch it, start it and tell that it is healthy. */
 export interface Component {

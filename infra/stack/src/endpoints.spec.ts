@@ -19,6 +19,7 @@ describe('resolveEndpoints', () => {
       MAIL_API_URL: 'http://mail:8025',
       POSTGRES_URL: 'postgres://admin:secret@db.internal:5432/postgres',
       OIDC_ISSUER_URL: 'https://login.example.com/realms/switchboard/',
+      PROMETHEUS_URL: 'http://prometheus:9090/',
     };
     const endpoints = resolveEndpoints(env);
     expect(endpoints).toEqual({
@@ -30,6 +31,7 @@ describe('resolveEndpoints', () => {
       mailApiUrl: 'http://mail:8025',
       postgresUrl: 'postgres://admin:secret@db.internal:5432/postgres',
       oidcIssuerUrl: 'https://login.example.com/realms/switchboard',
+      prometheusUrl: 'http://prometheus:9090',
     });
     expect(resolveEndpoints(endpointsToEnv(endpoints))).toEqual(endpoints);
   });

@@ -27,6 +27,8 @@ export interface StackEndpoints {
    * `/.well-known/openid-configuration`.
    */
   readonly oidcIssuerUrl: string;
+  /** Prometheus, which scrapes every service (`PROMETHEUS_URL`); its query API is under `/api/v1`. */
+  readonly prometheusUrl: string;
 }
 
 /** The variables that override each endpoint, in the order they are documented. */
@@ -39,6 +41,7 @@ export const ENDPOINT_ENV = {
   mailApiUrl: 'MAIL_API_URL',
   postgresUrl: 'POSTGRES_URL',
   oidcIssuerUrl: 'OIDC_ISSUER_URL',
+  prometheusUrl: 'PROMETHEUS_URL',
 } as const satisfies Record<keyof StackEndpoints, string>;
 
 /** The local stack's endpoints; every server binds 127.0.0.1 only. */
@@ -52,6 +55,7 @@ export const LOCAL_ENDPOINTS: StackEndpoints = {
   // A local-only default password, the same as docker-compose.yml's; the server binds 127.0.0.1.
   postgresUrl: 'postgres://switchboard:switchboard@127.0.0.1:55432/postgres',
   oidcIssuerUrl: 'http://127.0.0.1:8180/realms/switchboard',
+  prometheusUrl: 'http://127.0.0.1:9090',
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -84,6 +88,7 @@ export function resolveEndpoints(env: Env = process.env): StackEndpoints {
     mailApiUrl: url('mailApiUrl'),
     postgresUrl: url('postgresUrl'),
     oidcIssuerUrl: url('oidcIssuerUrl'),
+    prometheusUrl: url('prometheusUrl'),
   };
 }
 
@@ -98,6 +103,7 @@ export function endpointsToEnv(endpoints: StackEndpoints): Record<string, string
     [ENDPOINT_ENV.mailApiUrl]: endpoints.mailApiUrl,
     [ENDPOINT_ENV.postgresUrl]: endpoints.postgresUrl,
     [ENDPOINT_ENV.oidcIssuerUrl]: endpoints.oidcIssuerUrl,
+    [ENDPOINT_ENV.prometheusUrl]: endpoints.prometheusUrl,
   };
 }
 

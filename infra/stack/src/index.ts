@@ -30,5 +30,12 @@ export {
 } from './components/kafka.ts';
 export { SMTP_USER, smtpCaFile, smtpPasswordFile } from './components/mail.ts';
 export { serviceDatabaseUrl } from './components/postgres.ts';
+export {
+  promtool,
+  rulesFile,
+  SCRAPE_JOB,
+  type ScrapeTarget,
+  writeScrapeTargets,
+} from './components/prometheus.ts';
 export { ensureOwnedDatabase, onDatabase, roleUrl, withPostgresClient } from './postgres-admin.ts';
 export { ensureSchemathesis, SCHEMATHESIS_VERSION } from './schemathesis.ts';

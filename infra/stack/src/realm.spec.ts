@@ -35,7 +35,8 @@ describe('realmClients', () => {
     expect(ids).toContain('web-shop');
     expect(ids).toContain('switchboard-tests');
     expect(ids).toContain('contracts');
-    expect(ids).toHaveLength(12);
+    expect(ids).toContain('prometheus');
+    expect(ids).toHaveLength(13);
     for (const id of ids) expect(REALM_TEXT).toContain(`"\${${secretVariable(id)}}"`);
   });
 

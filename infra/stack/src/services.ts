@@ -8,6 +8,7 @@ import { StackError } from './errors.ts';
 import { kafkaPasswordFile } from './components/kafka.ts';
 import { SMTP_USER, smtpCaFile, smtpPasswordFile } from './components/mail.ts';
 import { serviceDatabaseUrl } from './components/postgres.ts';
+import { writeScrapeTargets } from './components/prometheus.ts';
 import { clientSecretFile, writeSecret } from './secrets.ts';
 import type { StackPaths } from './paths.ts';
 import {
@@ -167,6 +168,12 @@ export async function servicesUp(paths: StackPaths, log: (line: string) => void)
     }
     states.push({ name, url, pid });
   }
+  // The stack's Prometheus scrapes them from now on.
+  await writeScrapeTargets(
+    paths,
+    'services',
+    SERVICES.map(({ name, port }) => ({ service: name, address: `127.0.0.1:${port}` })),
+  );
   const deadline = Date.now() + 90_000;
   for (const state of states) {
     while (!(await ready(state.url))) {
@@ -190,4 +197,5 @@ export async function servicesDown(paths: StackPaths, log: (line: string) => voi
     }
     await removePid(pidFile(paths, name));
   }
+  await writeScrapeTargets(paths, 'services', []);
 }

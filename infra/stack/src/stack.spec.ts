@@ -92,7 +92,7 @@ function named(name: ComponentName, dependsOn: ComponentName[] = []): Component 
 }
 
 describe('the components', () => {
-  it('are the six servers, each with its own ports', () => {
+  it('are the seven servers, each with its own ports', () => {
     expect(COMPONENTS.map((c) => c.name)).toEqual([
       'postgres',
       'identity',
@@ -100,6 +100,7 @@ describe('the components', () => {
       'registry',
       'jaeger',
       'mail',
+      'prometheus',
     ]);
     const ports = COMPONENTS.flatMap((c) => c.ports);
     expect(new Set(ports).size).toBe(ports.length);

@@ -7,6 +7,7 @@ import { kafka } from './components/kafka.ts';
 import { keycloak } from './components/keycloak.ts';
 import { mail } from './components/mail.ts';
 import { postgres } from './components/postgres.ts';
+import { prometheus } from './components/prometheus.ts';
 import { registry } from './components/registry.ts';
 import { StackError } from './errors.ts';
 import { type StackPaths, stackPaths } from './paths.ts';
@@ -42,7 +43,15 @@ async function allOrEveryError(tasks: readonly Promise<unknown>[]): Promise<void
 }
 
 /** Every server of the local stack, in the order status lists them. */
-export const COMPONENTS: readonly Component[] = [postgres, keycloak, kafka, registry, jaeger, mail];
+export const COMPONENTS: readonly Component[] = [
+  postgres,
+  keycloak,
+  kafka,
+  registry,
+  jaeger,
+  mail,
+  prometheus,
+];
 
 /**
  * The components with every one they depend on, transitively, in the order of `all`. A

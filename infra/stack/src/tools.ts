@@ -110,3 +110,30 @@ export async function runLogged(
     await new Promise<void>((resolve) => log.end(resolve));
   }
 }
+
+/** True when this process may install system packages. */
+export function runsAsRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/**
+ * Installs Debian packages with apt-get (update first), as root only; `advice` is the one line a
+ * user reads when the stack cannot do it itself.
+ */
+export async function aptInstall(
+  what: string,
+  packages: readonly string[],
+  logFile: string,
+  advice: (context: { root: boolean; aptGet: boolean }) => string,
+): Promise<void> {
+  const aptGet = await which('apt-get');
+  const root = runsAsRoot();
+  if (!aptGet || !root) throw new StackError(advice({ root, aptGet: aptGet !== undefined }));
+  await runLogged('apt-get update', aptGet, ['update'], { logFile });
+  await runLogged(
+    `Installing ${what} (apt-get install ${packages.join(' ')})`,
+    aptGet,
+    ['install', '-y', '--no-install-recommends', ...packages],
+    { logFile, env: { DEBIAN_FRONTEND: 'noninteractive' } },
+  );
+}

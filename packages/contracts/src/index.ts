@@ -1,4 +1,11 @@
 export { asyncApiDocument, LOCAL_KAFKA, LOCAL_SCHEMA_REGISTRY, LOCAL_TOKEN_URL } from './asyncapi.ts';
+export {
+  OBJECTIVE_RECORD,
+  prometheusRules,
+  RATE_RECORD,
+  SLI_RECORD,
+  SLO_TARGET,
+} from './prometheus-rules.ts';
 export { BUSINESS_KEYS, type BusinessKey, businessAttributes } from './business-keys.ts';
 export {
   type AnyTopicSpec,

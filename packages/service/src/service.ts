@@ -1,7 +1,7 @@
 import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceConfig } from '@switchboard/config';
-import type { ServiceName, TopicName } from '@switchboard/contracts';
+import { type ServiceName, type TopicName, TOPICS } from '@switchboard/contracts';
 import {
   migrate,
   openDatabase,
@@ -278,7 +278,10 @@ export async function startService<Config extends ServiceConfig>(
         { event: `${definition.name}.migrated`, migrations: applied },
         `${definition.name}.migrated`,
       );
-    const metrics = new Metrics({ service: definition.name });
+    const metrics = new Metrics({
+      service: definition.name,
+      latencyObjectivesSeconds: Object.values(TOPICS).map((spec) => spec.latencyObjectiveMs / 1000),
+    });
     metrics.tableSizes(() => tableSizes(database.db));
     const publicUrl = new PublicUrl(config.publicUrl);
     // Who changed what: each answered write with the caller's client id (never its token).

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { KafkaContainer } from '@testcontainers/kafka';
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
-import { realmClientIds, realmFile, secretVariable, type StackEndpoints } from '@switchboard/stack';
+import {
+  LOCAL_ENDPOINTS,
+  realmClientIds,
+  realmFile,
+  secretVariable,
+  type StackEndpoints,
+} from '@switchboard/stack';
 import { tokenUrlOf } from '@switchboard/config';
 import type { TestIdentity } from './tokens.ts';
 
@@ -94,6 +100,8 @@ export async function startContainers(
       mailApiUrl: url(mail, 1080),
       postgresUrl: `postgres://switchboard:switchboard@${postgres.getHost()}:${postgres.getMappedPort(5432)}/postgres`,
       oidcIssuerUrl: `${url(keycloak, 8080)}/realms/switchboard`,
+      // No Prometheus container: the tests that read Prometheus need the local stack's.
+      prometheusUrl: LOCAL_ENDPOINTS.prometheusUrl,
     };
     const identity: TestIdentity = {
       tokenUrl: tokenUrlOf(endpoints.oidcIssuerUrl),

@@ -11,7 +11,7 @@ import { StackError } from '../errors.ts';
 import type { StackPaths } from '../paths.ts';
 import { ensureOwnedDatabase, roleUrl, withPostgresClient } from '../postgres-admin.ts';
 import { ensureSecret, readSecret } from '../secrets.ts';
-import { runLogged, which } from '../tools.ts';
+import { aptInstall, runLogged, runsAsRoot, which } from '../tools.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -125,10 +125,6 @@ async function requireBinaries(clusterVersion?: string): Promise<ServerBinaries>
   return found;
 }
 
-function runsAsRoot(): boolean {
-  return process.getuid?.() === 0;
-}
-
 /**
  * The cluster's folder. As root the server runs as the `postgres` user, which cannot enter
  * /root, so the cluster lives under /var/lib/postgresql, named after the stack's home so that two
@@ -213,16 +209,7 @@ export const postgres: Component = {
   installed: async () => (await findServerBinaries()) !== undefined,
 
   async install(_paths, logFile) {
-    const aptGet = await which('apt-get');
-    const root = runsAsRoot();
-    if (!aptGet || !root) throw new StackError(missingServerAdvice({ root, aptGet: aptGet !== undefined }));
-    await runLogged('apt-get update', aptGet, ['update'], { logFile });
-    await runLogged(
-      'Installing PostgreSQL (apt-get install postgresql)',
-      aptGet,
-      ['install', '-y', '--no-install-recommends', 'postgresql'],
-      { logFile, env: { DEBIAN_FRONTEND: 'noninteractive' } },
-    );
+    await aptInstall('PostgreSQL', ['postgresql'], logFile, missingServerAdvice);
     if (!(await findServerBinaries())) {
       throw new StackError(
         `apt-get installed postgresql, yet no postgres and initdb are in ${DEBIAN_ROOT}/<version>/bin; see ${logFile}`,

@@ -3,6 +3,23 @@ import { Metrics } from './metrics.ts';
 import { sample } from '../../test/prometheus-text.ts';
 
 describe('Metrics', () => {
+  it('makes each latency objective a bound of the event-age histogram, so the share within it is exact', async () => {
+    const metrics = new Metrics({
+      service: 'orders',
+      collectDefault: false,
+      latencyObjectivesSeconds: [2, 5],
+    });
+    const topic = 'conference.bridge-reserved.v1';
+    metrics.messaging.eventAge(topic, 1900);
+    metrics.messaging.eventAge(topic, 2100);
+    const text = await metrics.text();
+    expect(sample(text, 'messaging_event_age_seconds_bucket', { topic, service: 'orders', le: '2' })).toBe(1);
+    expect(sample(text, 'messaging_event_age_seconds_bucket', { topic, service: 'orders', le: '2.5' })).toBe(
+      2,
+    );
+    expect(sample(text, 'messaging_event_age_seconds_count', { topic, service: 'orders' })).toBe(2);
+  });
+
   it('counts messaging events under their topic and error class, durations in seconds', async () => {
     const metrics = new Metrics({ service: 'billing', collectDefault: false });
     const topic = 'orders.order-placed.v1';

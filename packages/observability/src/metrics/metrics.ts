@@ -5,6 +5,11 @@ export interface MetricsOptions {
   readonly service: string;
   /** Process and Node.js runtime metrics (CPU, memory, event loop lag, GC); default true. */
   readonly collectDefault?: boolean;
+  /**
+   * The topics' latency objectives, in seconds: each is made a bucket bound of the event-age
+   * histogram, so the share of events handled within it is exact (the alerting rules count it).
+   */
+  readonly latencyObjectivesSeconds?: readonly number[];
 }
 
 /**
@@ -128,7 +133,9 @@ export class Metrics {
       name: 'messaging_event_age_seconds',
       help: "Time from an event's occurredAt to the moment it reached its handler.",
       labelNames: ['topic'],
-      buckets: EVENT_AGE_BUCKETS,
+      buckets: [...new Set([...EVENT_AGE_BUCKETS, ...(options.latencyObjectivesSeconds ?? [])])].sort(
+        (a, b) => a - b,
+      ),
       registers,
     });
     const outboxBacklog = new Gauge({
