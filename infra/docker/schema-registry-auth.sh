@@ -7,7 +7,7 @@
 # Apicurio) enforces.
 set -euo pipefail
 users=(orders:reader conference-bridge:reader billing:reader crm:reader mailing:reader
-  pbx-collector:reader contracts:writer operator:writer)
+  pbx-collector:reader console:reader contracts:writer operator:writer)
 passwords=/tmp/schema-registry-passwords
 : >"$passwords"
 chmod 600 "$passwords"

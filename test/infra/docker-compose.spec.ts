@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PORTS } from '@switchboard/config';
+import { CONSOLE_PORT, DEFAULT_PORTS } from '@switchboard/config';
 import { kafkaPrincipals } from '@switchboard/messaging';
 import { LOCAL_ENDPOINTS } from '@switchboard/stack';
 import { serviceDatabases } from '../../infra/stack/src/components/postgres.ts';
@@ -39,7 +39,9 @@ const INFRASTRUCTURE = [
   'keycloak',
   'prometheus',
 ];
-const APPLICATIONS = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing'];
+const APPLICATIONS = ['orders', 'conference-bridge', 'billing', 'crm', 'mailing', 'console'];
+/** Each application's port: the services' defaults, and the console's. */
+const PORTS: Readonly<Record<string, number>> = { ...DEFAULT_PORTS, console: CONSOLE_PORT };
 /** One-shot steps that run to completion before the services start. */
 const SETUP = ['kafka-users', 'kafka-topics', 'contracts-register'];
 
@@ -117,12 +119,7 @@ describe('docker-compose.yml', () => {
     const [job] = config.scrape_configs;
     expect(job?.oauth2).toMatchObject({ client_id: 'prometheus', scopes: ['switchboard.metrics:read'] });
     const scraped = (job?.static_configs ?? []).map((c) => [c.labels.service, c.targets[0]]);
-    expect(scraped.sort()).toEqual(
-      APPLICATIONS.map((name) => [
-        name,
-        `${name}:${DEFAULT_PORTS[name as keyof typeof DEFAULT_PORTS]}`,
-      ]).sort(),
-    );
+    expect(scraped.sort()).toEqual(APPLICATIONS.map((name) => [name, `${name}:${PORTS[name]}`]).sort());
   });
 
   it('publishes every port on 127.0.0.1 only', () => {
@@ -257,7 +254,7 @@ describe('docker-compose.yml', () => {
       expect(service.build).toEqual({
         context: '.',
         dockerfile: SERVICE_DOCKERFILE,
-        args: { SERVICE: name, PORT: DEFAULT_PORTS[name as keyof typeof DEFAULT_PORTS] },
+        args: { SERVICE: name, PORT: PORTS[name] },
       });
       // SERVICE names the folder under services/, whose package is @switchboard/<SERVICE>.
       const manifest = JSON.parse(readFileSync(join(ROOT, 'services', name, 'package.json'), 'utf8')) as {
@@ -308,8 +305,8 @@ describe('docker-compose.yml', () => {
     it('publishes the port its own package listens on by default', () => {
       const config = readFileSync(join(ROOT, 'services', name, 'src', 'config.ts'), 'utf8');
       // Each service's config takes its default port from the one list of them.
-      expect(config).toMatch(/serviceEnv\('[^']+', DEFAULT_PORTS(\.\w+|\['[^']+'\])\)/);
-      const port = DEFAULT_PORTS[name as keyof typeof DEFAULT_PORTS];
+      expect(config).toMatch(/serviceEnv\('[^']+', (DEFAULT_PORTS(\.\w+|\['[^']+'\])|CONSOLE_PORT)\)/);
+      const port = PORTS[name];
       expect(service.environment?.PORT).toBe(port);
       expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`]);
     });

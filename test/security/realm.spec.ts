@@ -20,7 +20,7 @@ interface Realm {
 }
 
 /** Client scopes that carry no API scope: the token's subject, and the schema registry's roles. */
-const NOT_API_SCOPES = ['basic', 'schema-registry'];
+const NOT_API_SCOPES = ['basic', 'profile', 'schema-registry'];
 
 const realm = JSON.parse(
   readFileSync(join(import.meta.dirname, '..', '..', 'infra', 'identity', 'switchboard-realm.json'), 'utf8'),
@@ -77,21 +77,34 @@ describe('the identity provider realm', () => {
     }
   });
 
+  it("gives the console's scopes only to users whose roles allow them, and never to a client's own account", () => {
+    const byScope = new Map((realm.scopeMappings ?? []).map((m) => [m.clientScope, m.roles]));
+    expect(byScope.get('switchboard.console:read')).toEqual(['operator', 'observer']);
+    expect(byScope.get('switchboard.dead-letters:replay')).toEqual(['operator']);
+    expect(byScope.get('switchboard.personal-data:read')).toEqual(['personal-data-reader']);
+    const accounts = (realm.users ?? []).filter((u) => u.serviceAccountClientId !== undefined);
+    for (const account of accounts)
+      expect(account.realmRoles ?? [], account.serviceAccountClientId).not.toContain('operator');
+  });
+
   it('lets every service and producer system read schemas, only the contracts tool register them', () => {
     const roleOf = new Map(
-      (realm.users ?? []).map((user) => [user.serviceAccountClientId, user.realmRoles ?? []]),
+      (realm.users ?? [])
+        .filter((user) => user.serviceAccountClientId !== undefined)
+        .map((user) => [user.serviceAccountClientId, user.realmRoles ?? []]),
     );
-    for (const id of ['orders', 'billing', 'conference-bridge', 'crm', 'mailing', 'pbx-collector'])
+    for (const id of ['orders', 'billing', 'conference-bridge', 'crm', 'mailing', 'pbx-collector', 'console'])
       expect(roleOf.get(id), id).toEqual(['sr-readonly']);
     expect(roleOf.get('contracts')).toEqual(['sr-developer']);
     const writers = [...roleOf]
       .filter(([, roles]) => roles.some((r) => r !== 'sr-readonly'))
       .map(([id]) => id);
     expect(writers.sort()).toEqual(['contracts', 'operator', 'switchboard-tests']);
-    // The roles reach the token (realm_access.roles) only through the schema-registry scope.
-    expect(realm.scopeMappings).toEqual([
-      { clientScope: 'schema-registry', roles: ['sr-readonly', 'sr-developer', 'sr-admin'] },
-    ]);
+    // The registry's roles reach the token (realm_access.roles) only through the schema-registry scope.
+    expect(realm.scopeMappings?.find((m) => m.clientScope === 'schema-registry')).toEqual({
+      clientScope: 'schema-registry',
+      roles: ['sr-readonly', 'sr-developer', 'sr-admin'],
+    });
     for (const id of roleOf.keys())
       expect(realm.clients.find((c) => c.clientId === id)?.defaultClientScopes, id).toContain(
         'schema-registry',

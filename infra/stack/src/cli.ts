@@ -10,7 +10,7 @@ import { kafkaCaFile, LOCAL_KAFKA_TLS_BROKER } from './components/kafka.ts';
 import { ENDPOINT_ENV, resolveEndpoints, withoutPassword } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { stackPaths } from './paths.ts';
-import { clientSecretFile, secretsDir } from './secrets.ts';
+import { clientSecretFile, secretsDir, userPasswordFile } from './secrets.ts';
 import { SERVICES, servicesDown, servicesUp } from './services.ts';
 import { COMPONENTS, componentState, down, fetchArtifacts, logFile, up } from './stack.ts';
 import { exists } from './artifacts.ts';
@@ -136,7 +136,14 @@ async function services(action: string | undefined): Promise<number> {
   if (action !== 'up') throw new StackError('usage: pnpm stack services up|down');
   const states = await servicesUp(paths, print);
   print('\nServices (ready):');
-  for (const { name, url } of states) print(`  ${name.padEnd(18)} ${url}  (API docs ${url}/docs)`);
+  for (const { name, url } of states)
+    if (name !== 'console') print(`  ${name.padEnd(18)} ${url}  (API docs ${url}/docs)`);
+  const consoleUrl = states.find((s) => s.name === 'console')?.url;
+  if (consoleUrl) {
+    print(`\nFlow console: ${consoleUrl}/`);
+    print(`  sign in as operator, with the password in ${userPasswordFile('operator', paths)}`);
+    print(`  (observer may not replay; auditor also sees personal data; their passwords are beside it)`);
+  }
   print("\nEvery API needs a bearer token; the operator's (every scope), for example:");
   print(
     `  curl -s -d grant_type=client_credentials -d client_id=operator --data-urlencode client_secret@${clientSecretFile('operator', paths)} ${tokenUrlOf(resolveEndpoints().oidcIssuerUrl)}`,

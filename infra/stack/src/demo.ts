@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ClientCredentials, serviceUrlFromEnv, tokenUrlOf } from '@switchboard/config';
+import { ClientCredentials, CONSOLE_PORT, serviceUrlFromEnv, tokenUrlOf } from '@switchboard/config';
 import { resolveEndpoints } from './endpoints.ts';
 import { readClientSecret } from './secrets.ts';
 
@@ -18,6 +18,8 @@ const ORDERS = serviceUrlFromEnv('orders');
 const BRIDGE = serviceUrlFromEnv('conference-bridge');
 const BILLING = serviceUrlFromEnv('billing');
 const MAILING = serviceUrlFromEnv('mailing');
+/** The flow console (`CONSOLE_URL`, default its port on loopback). */
+const CONSOLE = (process.env.CONSOLE_URL?.trim() || `http://127.0.0.1:${CONSOLE_PORT}`).replace(/\/+$/, '');
 const MINUTE = 60_000;
 const print = (line: string): void => console.log(line);
 
@@ -146,7 +148,16 @@ async function callEvents(accessCode: string, startedAt: number): Promise<void> 
   }
 }
 
-async function main(): Promise<void> {
+/** The business keys of the flows a demo run made: what the console finds them by. */
+export interface DemoFlows {
+  readonly customerId: string;
+  readonly orderId: string;
+  readonly invoiceNumber: string;
+  readonly campaignId: string;
+}
+
+/** Runs the demo on the running system, printing each step; its flows' keys. */
+export async function runDemo(): Promise<DemoFlows> {
   const customer = await register('Demo Konferenz GmbH', 'SMALL_BUSINESS', 'DE', false);
   print(`1. crm registered customer ${customer.id} (${customer.email})`);
 
@@ -309,9 +320,21 @@ async function main(): Promise<void> {
   print(
     `   call trace (bridge → billing → crm → invoice email):   ${await traceOf('billing', callIdForTrace)}`,
   );
+  // The console finds each flow by the key a person has; it asks to sign in first (operator).
+  const flows = (kind: string, key: string): string =>
+    `${CONSOLE}/flows?${new URLSearchParams({ kind, key }).toString()}`;
+  print('In the flow console (sign in as operator):');
+  print(`   the booking, by its order id:   ${flows('order', orderId)}`);
+  print(`   the calls, by the invoice:      ${flows('invoiceNumber', String(issued.number))}`);
+  print(`   the campaign:                   ${flows('campaign', campaignId)}`);
+  print(`   the customer's every flow:      ${flows('customer', customer.id)}`);
+  print(`   dead letters, topics, health:   ${CONSOLE}/dead-letters  ${CONSOLE}/topics  ${CONSOLE}/status`);
+  return { customerId: customer.id, orderId, invoiceNumber: String(issued.number), campaignId };
 }
 
-main().catch((error: unknown) => {
-  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runDemo().catch((error: unknown) => {
+    console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
+}

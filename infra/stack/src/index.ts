@@ -10,7 +10,7 @@ export {
 export { StackError } from './errors.ts';
 export { stackPaths, type StackPaths } from './paths.ts';
 export { realmClientIds, realmFile, secretVariable } from './realm.ts';
-export { clientSecretFile, readClientSecret, secretsDir } from './secrets.ts';
+export { clientSecretFile, readClientSecret, secretsDir, userPasswordFile } from './secrets.ts';
 export {
   COMPONENTS,
   componentState,
@@ -38,4 +38,5 @@ export {
   writeScrapeTargets,
 } from './components/prometheus.ts';
 export { ensureOwnedDatabase, onDatabase, roleUrl, withPostgresClient } from './postgres-admin.ts';
+export { ensureChromium, launchBrowser, signInToConsole } from './chromium.ts';
 export { ensureSchemathesis, SCHEMATHESIS_VERSION } from './schemathesis.ts';

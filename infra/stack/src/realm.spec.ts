@@ -12,6 +12,8 @@ import {
   SECRETS_HASH_ATTRIBUTE,
   secretVariable,
   substituteSecrets,
+  realmUsers,
+  userSecretKey,
 } from './realm.ts';
 
 const REALM_TEXT = readFileSync(realmFile(stackPaths({})), 'utf8');
@@ -36,7 +38,8 @@ describe('realmClients', () => {
     expect(ids).toContain('switchboard-tests');
     expect(ids).toContain('contracts');
     expect(ids).toContain('prometheus');
-    expect(ids).toHaveLength(13);
+    expect(ids).toContain('console');
+    expect(ids).toHaveLength(14);
     for (const id of ids) expect(REALM_TEXT).toContain(`"\${${secretVariable(id)}}"`);
   });
 
@@ -68,14 +71,29 @@ describe('realmClients', () => {
 });
 
 describe('substituteSecrets', () => {
-  const secrets = Object.fromEntries(realmClients(REALM_TEXT).map((id) => [id, `secret-of-${id}`]));
+  const secrets: Record<string, string> = Object.fromEntries([
+    ...realmClients(REALM_TEXT).map((id) => [id, `secret-of-${id}`] as const),
+    ...realmUsers(REALM_TEXT).map((user) => [userSecretKey(user), `password-of-${user}`] as const),
+  ]);
 
-  it('fills every placeholder of the realm file with its client secret', () => {
+  it('fills every placeholder of the realm file with its client secret or user password', () => {
     const values = Object.fromEntries(Object.entries(secrets).map(([id, s]) => [secretVariable(id), s]));
     const filled = substituteSecrets(REALM_TEXT, values);
     expect(filled).not.toMatch(/\$\{[A-Z_]/);
     const realm = JSON.parse(filled) as { clients: { clientId: string; secret: string }[] };
     for (const client of realm.clients) expect(client.secret).toBe(`secret-of-${client.clientId}`);
+    const users = (JSON.parse(filled) as { users: { username: string; credentials?: { value: string }[] }[] })
+      .users;
+    const people = users.filter((u) => u.credentials !== undefined);
+    expect(people.map((u) => u.username).sort()).toEqual(['auditor', 'observer', 'operator']);
+    for (const user of people) expect(user.credentials?.[0]?.value).toBe(`password-of-${user.username}`);
+  });
+
+  it('refuses a password written into the file', () => {
+    const text = JSON.stringify({
+      users: [{ username: 'operator', credentials: [{ type: 'password', value: 'hunter2' }] }],
+    });
+    expect(() => realmUsers(text)).toThrow(/placeholder \$\{SWITCHBOARD_SECRET_USER_OPERATOR\}/);
   });
 
   it('fails on an unknown placeholder, naming it and no secret', () => {

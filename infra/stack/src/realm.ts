@@ -77,6 +77,35 @@ export function realmClients(text: string, source = 'the realm file'): string[] 
   });
 }
 
+interface UserShape {
+  readonly username?: unknown;
+  readonly credentials?: readonly { readonly type?: unknown; readonly value?: unknown }[];
+}
+
+/** The key of a user's password among the realm's secrets: its placeholder is `secretVariable` of it. */
+export const userSecretKey = (username: string): string => `user-${username}`;
+
+/**
+ * The people of a realm file's text who sign in with a password (the console's local users), each
+ * password checked to be its placeholder `${SWITCHBOARD_SECRET_USER_<NAME>}`, never written in.
+ */
+export function realmUsers(text: string, source = 'the realm file'): string[] {
+  const realm = JSON.parse(text) as { users?: UserShape[] };
+  return (realm.users ?? []).flatMap((user) => {
+    const passwords = (user.credentials ?? []).filter((c) => c.type === 'password');
+    if (passwords.length === 0) return [];
+    const { username } = user;
+    if (typeof username !== 'string') throw new StackError(`${source} has a user without a username`);
+    checkClientId(username);
+    const placeholder = `\${${secretVariable(userSecretKey(username))}}`;
+    if (passwords.some((c) => c.value !== placeholder))
+      throw new StackError(
+        `${source}: the password of user ${username} must be the placeholder ${placeholder}, so that no password is kept in the repository`,
+      );
+    return [username];
+  });
+}
+
 /** The client ids of the stack's realm, in the file's order. */
 export async function realmClientIds(paths: StackPaths = stackPaths()): Promise<string[]> {
   const file = realmFile(paths);

@@ -39,6 +39,17 @@ export function clientSecretName(clientId: string): string {
   return join('oidc-clients', clientId);
 }
 
+/** The secret's name of a local user's password (the console's users), e.g. `console-users/operator`. */
+export function userPasswordName(username: string): string {
+  checkClientId(username);
+  return join('console-users', username);
+}
+
+/** The file holding a local user's password (its content alone). */
+export function userPasswordFile(username: string, paths: StackPaths = stackPaths()): string {
+  return join(secretsDir(paths), userPasswordName(username));
+}
+
 /** The file holding an OIDC client's secret (its content is the secret alone, no newline). */
 export function clientSecretFile(clientId: string, paths: StackPaths = stackPaths()): string {
   return join(secretsDir(paths), clientSecretName(clientId));

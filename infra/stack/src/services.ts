@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_PORTS } from '@switchboard/config';
+import { CONSOLE_PORT, DEFAULT_PORTS } from '@switchboard/config';
 import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { kafkaPasswordFile } from './components/kafka.ts';
@@ -21,13 +21,14 @@ import {
   writePid,
 } from './processes.ts';
 
-/** The services the run command starts, in start order, on their default ports. */
-export const SERVICES = (['crm', 'orders', 'conference-bridge', 'billing', 'mailing'] as const).map(
-  (name) => ({
+/** What the run command starts, in start order, on their default ports: the services, then the console. */
+export const SERVICES = [
+  ...(['crm', 'orders', 'conference-bridge', 'billing', 'mailing'] as const).map((name) => ({
     name,
     port: DEFAULT_PORTS[name],
-  }),
-);
+  })),
+  { name: 'console', port: CONSOLE_PORT },
+] as const;
 
 export type ServiceState = { readonly name: string; readonly url: string; readonly pid: number | undefined };
 
@@ -50,11 +51,13 @@ async function running(paths: StackPaths, name: string): Promise<number | undefi
 }
 
 /**
- * A service that calls another (mailing fetches billing's PDFs) does so as its own OAuth 2.0
- * client, with the secret the stack generated for it, unless the environment gives one.
+ * A service that calls another (mailing fetches billing's PDFs) or signs people in (the console)
+ * does so as its own OAuth 2.0 client, with the secret the stack generated for it, unless the
+ * environment gives one.
  */
 function ownClient(paths: StackPaths, name: string): Record<string, string> {
-  if (name !== 'mailing' || process.env.OIDC_CLIENT_SECRET || process.env.OIDC_CLIENT_SECRET_FILE) return {};
+  const callsOut = name === 'mailing' || name === 'console';
+  if (!callsOut || process.env.OIDC_CLIENT_SECRET || process.env.OIDC_CLIENT_SECRET_FILE) return {};
   return { OIDC_CLIENT_ID: name, OIDC_CLIENT_SECRET_FILE: clientSecretFile(name, paths) };
 }
 

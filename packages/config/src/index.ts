@@ -32,6 +32,9 @@ export const DEFAULT_PORTS = {
 
 export type ServiceWithPort = keyof typeof DEFAULT_PORTS;
 
+/** The flow console's port: the one before the services'. */
+export const CONSOLE_PORT = 3000;
+
 /**
  * Where a tool or another service reaches a service's API: `<NAME>_URL` (`BILLING_URL`,
  * `CONFERENCE_BRIDGE_URL`, …) when set, otherwise its default port on loopback.

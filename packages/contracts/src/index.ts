@@ -25,4 +25,4 @@ export {
 export { avroTypeOf, schemaOf } from './codecs.ts';
 export { EVENT_SCHEMAS } from './generated/schemas.ts';
 export type * from './generated/types.ts';
-export { SCOPES, type ScopeName, type ScopeSpec, scopesOf } from './scopes.ts';
+export { type Audience, SCOPES, type ScopeName, type ScopeSpec, scopesOf } from './scopes.ts';

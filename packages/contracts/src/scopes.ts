@@ -1,10 +1,13 @@
 import type { ServiceName } from './catalog.ts';
 
+/** Who accepts Switchboard's tokens: the services' APIs, and the flow console. */
+export type Audience = ServiceName | 'console';
+
 /** One OAuth 2.0 scope of Switchboard's APIs: what it allows, and which services accept it. */
 export interface ScopeSpec {
   readonly description: string;
   /** The services whose APIs accept it: a token carrying it is issued for their audience. */
-  readonly audience: readonly ServiceName[];
+  readonly audience: readonly Audience[];
   /** It reads personal data or secrets: never implied by another scope. */
   readonly sensitive?: boolean;
 }
@@ -79,6 +82,19 @@ export const SCOPES = {
     description: "Scrape a service's metrics where they are closed to anonymous readers",
     audience: ALL_SERVICES,
   },
+  'switchboard.console:read': {
+    description: 'Use the flow console: flows, topics, dead letters (personal data masked), health',
+    audience: ['console'],
+  },
+  'switchboard.dead-letters:replay': {
+    description: 'Replay dead letters from the console (each replay audited)',
+    audience: ['console'],
+  },
+  'switchboard.personal-data:read': {
+    description: "See personal data unmasked in the console's dead letters",
+    audience: ['console'],
+    sensitive: true,
+  },
 } as const satisfies Record<string, ScopeSpec>;
 
 export type ScopeName = keyof typeof SCOPES;
@@ -86,6 +102,6 @@ export type ScopeName = keyof typeof SCOPES;
 /** The scopes whose tokens a service accepts (it is in their audience). */
 export function scopesOf(service: ServiceName): ScopeName[] {
   return (Object.keys(SCOPES) as ScopeName[]).filter((scope) =>
-    (SCOPES[scope].audience as readonly ServiceName[]).includes(service),
+    (SCOPES[scope].audience as readonly Audience[]).includes(service),
   );
 }

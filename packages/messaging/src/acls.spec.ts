@@ -54,7 +54,7 @@ describe('the ACLs the catalog implies', () => {
 
   it('give a service nothing on a topic unless the catalog makes it its owner, consumer or producer system', () => {
     for (const acl of plannedAcls()) {
-      if (acl.resource !== 'topic' || acl.principal === 'operator') continue;
+      if (acl.resource !== 'topic' || acl.principal === 'operator' || acl.principal === 'console') continue;
       const own = /^(.+)\.([a-z-]+)\.(retry|dlq)$/.exec(acl.name);
       const spec = TOPICS[(own?.[1] ?? acl.name) as TopicName];
       if (own) {
@@ -66,6 +66,17 @@ describe('the ACLs the catalog implies', () => {
         expect([spec.owner, ...(spec.externalProducers ?? [])], acl.name).toContain(acl.principal);
       }
     }
+  });
+
+  it('let the console do with dead letters what the operator may, and read the consumer groups without joining them', () => {
+    const console = of('console');
+    const operator = of('operator');
+    expect(console.filter((line) => !line.includes(' DESCRIBE '))).toEqual(
+      operator.map((line) => line.replace(/^operator /, 'console ')),
+    );
+    expect(console).toContain('console DESCRIBE group billing');
+    expect(console).not.toContain('console READ group billing');
+    expect(kafkaPrincipals()).toContain('console');
   });
 
   it("carry the naming's prefix, so one environment's grants reach only its own topics and groups", () => {

@@ -7,12 +7,18 @@ const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePattern
 
 /** The principal of the operator's tools (`./switchboard dlq`): reads dead letters, replays them. */
 export const OPERATOR_PRINCIPAL = 'operator';
+/**
+ * The flow console's principal: what the operator's tools may do with dead letters, and it reads
+ * (DESCRIBE) the consumer groups' offsets, to show their lag; it never joins them.
+ */
+export const CONSOLE_PRINCIPAL = 'console';
+const DEAD_LETTER_TOOLS = [OPERATOR_PRINCIPAL, CONSOLE_PRINCIPAL] as const;
 
-/** One permission a principal is given. READ and WRITE imply DESCRIBE, so none is listed. */
+/** One permission a principal is given. READ and WRITE imply DESCRIBE, which is listed only alone. */
 export interface AclPlan {
   /** The principal's name (`User:<principal>` on the broker). */
   readonly principal: string;
-  readonly operation: 'READ' | 'WRITE';
+  readonly operation: 'READ' | 'WRITE' | 'DESCRIBE';
   readonly resource: 'topic' | 'group';
   readonly name: string;
   /** `prefixed`: every resource whose name starts with `name`. */
@@ -26,7 +32,7 @@ export type AclChange =
 /** One line of a plan: `billing  WRITE  topic billing.call-charged.v1`. */
 export function describeAcl(acl: AclPlan): string {
   const pattern = acl.pattern === 'prefixed' ? '*' : '';
-  return `${acl.principal.padEnd(18)} ${acl.operation.padEnd(5)} ${acl.resource} ${acl.name}${pattern}`;
+  return `${acl.principal.padEnd(18)} ${acl.operation.padEnd(8)} ${acl.resource} ${acl.name}${pattern}`;
 }
 
 /**
@@ -39,15 +45,15 @@ export function kafkaPrincipals(catalog: Readonly<Record<string, AnyTopicSpec>> 
     ...spec.consumers,
     ...(spec.externalProducers ?? []),
   ]);
-  return [...new Set([...names, OPERATOR_PRINCIPAL])].sort();
+  return [...new Set([...names, ...DEAD_LETTER_TOOLS])].sort();
 }
 
 /**
  * The least privilege the catalog implies, under the given naming (prefix): a service writes the
  * topics it owns and reads the topics it consumes, in its own group, with its own retry topic
  * (read and written) and dead-letter topic (written) for each; a producer system writes the
- * topics that name it; the operator reads every dead-letter topic (in its own groups) and may send
- * a dead letter back to its topic.
+ * topics that name it; the operator and the console read every dead-letter topic (in their own
+ * groups) and may send a dead letter back to its topic; the console reads the consumer groups' offsets.
  */
 export function plannedAcls(
   catalog: Readonly<Record<string, AnyTopicSpec>> = TOPICS,
@@ -69,22 +75,25 @@ export function plannedAcls(
       grant(consumer, 'READ', 'topic', names.retry(topic, consumer));
       grant(consumer, 'WRITE', 'topic', names.retry(topic, consumer));
       grant(consumer, 'WRITE', 'topic', names.deadLetter(topic, consumer));
-      grant(OPERATOR_PRINCIPAL, 'READ', 'topic', names.deadLetter(topic, consumer));
+      for (const tool of DEAD_LETTER_TOOLS) grant(tool, 'READ', 'topic', names.deadLetter(topic, consumer));
     }
-    if (spec.consumers.length > 0) grant(OPERATOR_PRINCIPAL, 'WRITE', 'topic', physical);
+    if (spec.consumers.length > 0)
+      for (const tool of DEAD_LETTER_TOOLS) grant(tool, 'WRITE', 'topic', physical);
   }
   const consumers = new Set(Object.values(catalog).flatMap((spec) => spec.consumers));
   for (const consumer of [...consumers].sort()) {
     grant(consumer, 'READ', 'group', names.group(consumer));
-    grant(OPERATOR_PRINCIPAL, 'READ', 'group', names.group(replayGroupOf(consumer)));
+    grant(CONSOLE_PRINCIPAL, 'DESCRIBE', 'group', names.group(consumer));
+    for (const tool of DEAD_LETTER_TOOLS) grant(tool, 'READ', 'group', names.group(replayGroupOf(consumer)));
   }
-  acls.push({
-    principal: OPERATOR_PRINCIPAL,
-    operation: 'READ',
-    resource: 'group',
-    name: names.group(DLQ_READER_GROUP_PREFIX),
-    pattern: 'prefixed',
-  });
+  for (const tool of DEAD_LETTER_TOOLS)
+    acls.push({
+      principal: tool,
+      operation: 'READ',
+      resource: 'group',
+      name: names.group(DLQ_READER_GROUP_PREFIX),
+      pattern: 'prefixed',
+    });
   return acls;
 }
 
@@ -96,7 +105,11 @@ export const DLQ_READER_GROUP_PREFIX = 'dlq-reader-';
 
 const RESOURCE = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP } as const;
 const PATTERN = { literal: ResourcePatternTypes.LITERAL, prefixed: ResourcePatternTypes.PREFIXED } as const;
-const OPERATION = { READ: AclOperationTypes.READ, WRITE: AclOperationTypes.WRITE } as const;
+const OPERATION = {
+  READ: AclOperationTypes.READ,
+  WRITE: AclOperationTypes.WRITE,
+  DESCRIBE: AclOperationTypes.DESCRIBE,
+} as const;
 
 const keyOf = (acl: AclPlan): string =>
   `${acl.principal}|${acl.operation}|${acl.resource}|${acl.name}|${acl.pattern}`;
@@ -113,7 +126,7 @@ function entryOf(acl: AclPlan): AclEntry {
   };
 }
 
-/** The broker's ALLOW entries of READ or WRITE on topics and groups, as plans. */
+/** The broker's ALLOW entries of READ, WRITE or DESCRIBE on topics and groups, as plans. */
 function existingAcls(resources: readonly DescribeAclResource[]): AclPlan[] {
   const resourceOf = new Map<number, AclPlan['resource']>([
     [AclResourceTypes.TOPIC, 'topic'],
@@ -126,6 +139,7 @@ function existingAcls(resources: readonly DescribeAclResource[]): AclPlan[] {
   const operationOf = new Map<number, AclPlan['operation']>([
     [AclOperationTypes.READ, 'READ'],
     [AclOperationTypes.WRITE, 'WRITE'],
+    [AclOperationTypes.DESCRIBE, 'DESCRIBE'],
   ]);
   return resources.flatMap((r) =>
     r.acls.flatMap((acl) => {

@@ -95,21 +95,20 @@ export async function listDeadLetters(
 }
 
 /**
- * Sends every dead letter not yet replayed back to its original topic (same key, value and trace
- * headers; a fresh attempt count), then records them as replayed. Returns what it replayed.
+ * Sends the given dead letters back to their original topic (same key, value and trace headers; a
+ * fresh attempt count, and `x-replayed-from` naming where each was parked). Records nothing.
  */
-export async function replayDeadLetters(
-  kafka: Kafka,
+export async function sendBack(
   publisher: EventPublisher,
   names: TopicNames,
   topic: string,
   consumer: string,
-): Promise<DeadLetter[]> {
-  const pending = (await listDeadLetters(kafka, names, topic, consumer)).filter((d) => !d.replayed);
-  if (pending.length === 0) return [];
+  letters: readonly DeadLetter[],
+): Promise<void> {
+  if (letters.length === 0) return;
   const own = new Set<string>(Object.values(HEADERS));
   await publisher.send(
-    pending.map((d) => ({
+    letters.map((d) => ({
       topic: d.originalTopic || names.physical(topic),
       key: d.key,
       value: d.value ?? Buffer.alloc(0),
@@ -119,15 +118,48 @@ export async function replayDeadLetters(
       },
     })),
   );
+}
+
+/** Records the dead letters up to and including these as replayed (the replay group's offsets). */
+export async function markReplayed(
+  kafka: Kafka,
+  names: TopicNames,
+  topic: string,
+  consumer: string,
+  letters: readonly DeadLetter[],
+): Promise<void> {
+  if (letters.length === 0) return;
   const next = new Map<number, number>();
-  for (const d of pending) next.set(d.partition, Math.max(next.get(d.partition) ?? 0, Number(d.offset) + 1));
+  for (const d of letters) next.set(d.partition, Math.max(next.get(d.partition) ?? 0, Number(d.offset) + 1));
   const admin = kafka.admin();
   await admin.connect();
-  await admin.setOffsets({
-    groupId: names.group(replayGroupOf(consumer)),
-    topic: names.deadLetter(topic, consumer),
-    partitions: [...next.entries()].map(([partition, offset]) => ({ partition, offset: String(offset) })),
-  });
-  await admin.disconnect();
+  try {
+    await admin.setOffsets({
+      groupId: names.group(replayGroupOf(consumer)),
+      topic: names.deadLetter(topic, consumer),
+      partitions: [...next.entries()].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Sends every dead letter not yet replayed back to its original topic (same key, value and trace
+ * headers; a fresh attempt count), then records them as replayed. Returns what it replayed.
+ * `skip` leaves out those replayed one by one elsewhere (the console's audit knows them).
+ */
+export async function replayDeadLetters(
+  kafka: Kafka,
+  publisher: EventPublisher,
+  names: TopicNames,
+  topic: string,
+  consumer: string,
+  skip: (letter: DeadLetter) => boolean = () => false,
+): Promise<DeadLetter[]> {
+  const letters = (await listDeadLetters(kafka, names, topic, consumer)).filter((d) => !d.replayed);
+  const pending = letters.filter((d) => !skip(d));
+  await sendBack(publisher, names, topic, consumer, pending);
+  await markReplayed(kafka, names, topic, consumer, letters);
   return pending;
 }

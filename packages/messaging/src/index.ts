@@ -15,7 +15,13 @@ export {
   type InfrastructureFailure,
   infrastructureFailure,
 } from './failures.ts';
-export { type DeadLetter, listDeadLetters, replayDeadLetters } from './dead-letters.ts';
+export {
+  type DeadLetter,
+  listDeadLetters,
+  markReplayed,
+  replayDeadLetters,
+  sendBack,
+} from './dead-letters.ts';
 export {
   EventTooLargeError,
   ImplausibleEventError,
@@ -61,6 +67,7 @@ export {
   UnknownSchemaIdError,
 } from './registry.ts';
 export { AvroSerde, frame, InvalidEventError } from './serde.ts';
+export { consumerLag, type PartitionLag } from './lag.ts';
 export { TopicNames } from './topic-names.ts';
 export {
   type AclChange,
@@ -68,9 +75,11 @@ export {
   applyAcls,
   describeAcl,
   kafkaPrincipals,
+  CONSOLE_PRINCIPAL,
   OPERATOR_PRINCIPAL,
   plannedAcls,
   removeAcls,
+  replayGroupOf,
 } from './acls.ts';
 export {
   type AlterTopicConfigs,

@@ -182,6 +182,21 @@ export class SchemaRegistryClient {
   }
 
   /** Resolves when the registry answers its subject list; one try, no retries (a readiness probe). */
+  /** The versions a subject holds, oldest first; none when the registry does not know it. */
+  async versions(subject: string): Promise<number[]> {
+    try {
+      return (await this.request(
+        'GET',
+        `/subjects/${encodeURIComponent(subject)}/versions`,
+        undefined,
+        5_000,
+      )) as number[];
+    } catch (error) {
+      if (error instanceof RegistryHttpError && error.status === 404) return [];
+      throw error;
+    }
+  }
+
   async ping(): Promise<void> {
     const response = await fetch(`${this.options.url}/subjects`, {
       headers: this.headers(),

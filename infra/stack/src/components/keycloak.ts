@@ -13,6 +13,8 @@ import {
   realmHashes,
   realmRepresentation,
   realmUpToDate,
+  realmUsers,
+  userSecretKey,
 } from '../realm.ts';
 import {
   clientSecretName,
@@ -21,6 +23,7 @@ import {
   KEYCLOAK_DB_SECRET,
   readSecret,
   secretsDir,
+  userPasswordName,
 } from '../secrets.ts';
 import { findJava, runLogged, which } from '../tools.ts';
 import { ensureOwnedDatabase, withPostgresClient } from '../postgres-admin.ts';
@@ -144,12 +147,20 @@ async function ensureDatabase(
   }
 }
 
-/** Every client's secret, generated where missing, by client id. */
+/**
+ * Every client's secret and every local user's password, generated where missing: by client id, and
+ * by `userSecretKey(username)`.
+ */
 async function clientSecrets(paths: StackPaths, realmText: string): Promise<Record<string, string>> {
   const ids = realmClients(realmText, realmFile(paths));
-  const entries = await Promise.all(
-    ids.map(async (id) => [id, (await ensureSecret(clientSecretName(id), paths)).value] as const),
-  );
+  const users = realmUsers(realmText, realmFile(paths));
+  const entries = await Promise.all([
+    ...ids.map(async (id) => [id, (await ensureSecret(clientSecretName(id), paths)).value] as const),
+    ...users.map(
+      async (user) =>
+        [userSecretKey(user), (await ensureSecret(userPasswordName(user), paths)).value] as const,
+    ),
+  ]);
   return Object.fromEntries(entries);
 }
 

@@ -115,9 +115,16 @@ describe('missingServerAdvice', () => {
 });
 
 describe('serviceDatabases', () => {
-  it('reads the five service databases from the script docker compose runs', () => {
+  it("reads the five services' databases and the console's from the script docker compose runs", () => {
     const script = readFileSync(join(import.meta.dirname, '..', '..', '..', 'postgres', 'init.sql'), 'utf8');
-    expect(serviceDatabases(script)).toEqual(['orders', 'conference_bridge', 'billing', 'crm', 'mailing']);
+    expect(serviceDatabases(script)).toEqual([
+      'orders',
+      'conference_bridge',
+      'billing',
+      'crm',
+      'mailing',
+      'console',
+    ]);
   });
 
   it('ignores comments and anything that is not a plain identifier', () => {

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * `pnpm screenshots`: the console's main pages as a person sees them, into docs/screenshots/, on
+ * the system `./switchboard up` runs. It runs the demo first (a booking, calls, an invoice, a
+ * campaign), signs in as the local stack's operator in Chromium, and photographs the flow of the
+ * booking, the calls by their invoice's number, the topics, the dead letters, the health page and
+ * the event API.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONSOLE_PORT } from '@switchboard/config';
+import { launchBrowser, signInToConsole } from './chromium.ts';
+import { runDemo } from './demo.ts';
+import { userPasswordFile } from './secrets.ts';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+const OUT = join(ROOT, 'docs', 'screenshots');
+const CONSOLE = (process.env.CONSOLE_URL?.trim() || `http://127.0.0.1:${CONSOLE_PORT}`).replace(/\/+$/, '');
+
+async function main(): Promise<void> {
+  const ready = await fetch(`${CONSOLE}/health/ready`).catch(() => undefined);
+  if (!ready?.ok)
+    throw new Error(`the console does not answer at ${CONSOLE}: start the system with ./switchboard up`);
+  const flows = await runDemo();
+  await mkdir(OUT, { recursive: true });
+  const browser = await launchBrowser();
+  try {
+    const page = await signInToConsole(
+      browser,
+      CONSOLE,
+      'operator',
+      (await readFile(userPasswordFile('operator'), 'utf8')).trim(),
+    );
+    const shoot = async (name: string, path: string, settle?: () => Promise<void>): Promise<void> => {
+      await page.goto(`${CONSOLE}${path}`);
+      await settle?.();
+      await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+      console.log(`wrote docs/screenshots/${name}.png (${path})`);
+    };
+    const search = (kind: string, key: string): string =>
+      `/flows?${new URLSearchParams({ kind, key }).toString()}`;
+    // Traces reach Jaeger in batches: wait until the booking's shows the confirmation email.
+    for (let tries = 0; tries < 30; tries++) {
+      await page.goto(`${CONSOLE}${search('order', flows.orderId)}`);
+      if ((await page.locator('[data-testid=timeline] tr[data-service=mailing]').count()) > 0) break;
+      await page.waitForTimeout(2000);
+    }
+    await shoot('flow-booking', search('order', flows.orderId), async () => {
+      await page.locator('details.waterfall-box summary').first().click();
+    });
+    await shoot('flow-invoice', search('invoiceNumber', flows.invoiceNumber));
+    await shoot('topics', '/topics');
+    await shoot('dead-letters', '/dead-letters');
+    await shoot('health', '/status');
+    await shoot('event-api', '/asyncapi', async () => {
+      await page.getByText('Switchboard events').first().waitFor({ timeout: 30_000 });
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`screenshots: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
