@@ -54,7 +54,8 @@ async function main(): Promise<void> {
     await shoot('dead-letters', '/dead-letters');
     await shoot('health', '/status');
     await shoot('event-api', '/asyncapi', async () => {
-      await page.getByText('Switchboard events').first().waitFor({ timeout: 30_000 });
+      await page.getByText('Switchboard events').first().waitFor({ state: 'attached', timeout: 30_000 });
+      await page.waitForTimeout(1000);
     });
   } finally {
     await browser.close();

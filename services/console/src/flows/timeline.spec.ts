@@ -32,7 +32,12 @@ const booking: JaegerTrace = {
   spans: [
     span('a', undefined, 'p1', 'POST /v1/orders', 0, 40, {
       'span.kind': 'server',
+      'http.request.method': 'POST',
       'switchboard.order.id': 'o-1',
+    }),
+    span('m', 'a', 'p1', 'request handler', 1, 38, {
+      'span.kind': 'server',
+      'express.type': 'request_handler',
     }),
     span('b', 'a', 'p1', 'INSERT orders', 5, 3, { 'span.kind': 'client', 'db.system.name': 'postgresql' }),
     span('c', 'a', 'p1', 'publish te1.orders.order-placed.v1', 60, 4, {
@@ -64,7 +69,7 @@ describe('a flow from its trace', () => {
       ['conference-bridge', 'process', 'process te1.orders.order-placed.v1'],
       ['conference-bridge', 'process', 'process te1.orders.order-placed.v1.conference-bridge.retry'],
     ]);
-    expect(flow.rows).toHaveLength(5);
+    expect(flow.rows).toHaveLength(6);
     expect(flow.durationMs).toBe(3_010);
   });
 

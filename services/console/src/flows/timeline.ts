@@ -87,7 +87,11 @@ const parentOf = (span: JaegerSpan): string | undefined =>
 
 function kindOf(span: JaegerSpan): Step['kind'] | undefined {
   const kind = tag(span, 'span.kind');
-  if (kind === 'server') return 'request';
+  // A request the service answered (the framework's own middleware spans are details).
+  if (kind === 'server')
+    return tag(span, 'http.request.method') !== undefined || tag(span, 'http.method') !== undefined
+      ? 'request'
+      : undefined;
   if (kind === 'producer') return 'publish';
   if (kind === 'consumer') return 'process';
   // Database and outgoing HTTP calls are details of the waterfall; work tagged with a business key

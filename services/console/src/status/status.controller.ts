@@ -105,14 +105,22 @@ export class StatusController {
               ${[...sli.value]
                 .sort((a: Sample, b: Sample) => (a.labels.topic ?? '').localeCompare(b.labels.topic ?? ''))
                 .map((s) => {
-                  const ok = s.value >= SLO_TARGET || Number.isNaN(s.value);
+                  // No event in the window: nothing was late, and nothing to measure.
+                  const idle = Number.isNaN(s.value);
+                  const ok = idle || s.value >= SLO_TARGET;
                   return html`<tr data-slo="${s.labels.topic}/${s.labels.service}">
                     <td class="mono">${s.labels.topic}</td>
                     <td class="svc-${s.labels.service}">${s.labels.service}</td>
                     <td class="${ok ? 'good' : 'bad'}">${percent(s.value)}</td>
                     <td>${objectiveOf(s.labels.topic ?? '') ?? '—'} s, ${SLO_TARGET * 100} % of events</td>
                     <td>
-                      ${ok ? html`<span class="pill good">met</span>` : html`<span class="pill bad">missed</span>`}
+                      ${
+                        idle
+                          ? html`<span class="pill">no events</span>`
+                          : ok
+                            ? html`<span class="pill good">met</span>`
+                            : html`<span class="pill bad">missed</span>`
+                      }
                     </td>
                   </tr>`;
                 })}
