@@ -32,11 +32,18 @@ async function main(): Promise<void> {
       'operator',
       (await readFile(userPasswordFile('operator'), 'utf8')).trim(),
     );
-    const shoot = async (name: string, path: string, settle?: () => Promise<void>): Promise<void> => {
+    const shoot = async (
+      name: string,
+      path: string,
+      settle?: () => Promise<void>,
+      fullPage = true,
+    ): Promise<void> => {
+      const started = performance.now();
       await page.goto(`${CONSOLE}${path}`);
+      const loadedMs = Math.round(performance.now() - started);
       await settle?.();
-      await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
-      console.log(`wrote docs/screenshots/${name}.png (${path})`);
+      await page.screenshot({ path: join(OUT, `${name}.png`), fullPage });
+      console.log(`wrote docs/screenshots/${name}.png (${path}, loaded in ${loadedMs} ms)`);
     };
     const search = (kind: string, key: string): string =>
       `/flows?${new URLSearchParams({ kind, key }).toString()}`;
@@ -53,10 +60,16 @@ async function main(): Promise<void> {
     await shoot('topics', '/topics');
     await shoot('dead-letters', '/dead-letters');
     await shoot('health', '/status');
-    await shoot('event-api', '/asyncapi', async () => {
-      await page.getByText('Switchboard events').first().waitFor({ state: 'attached', timeout: 30_000 });
-      await page.waitForTimeout(1000);
-    });
+    await shoot(
+      'event-api',
+      '/asyncapi',
+      async () => {
+        await page.getByText('Switchboard events').first().waitFor({ state: 'attached', timeout: 30_000 });
+        await page.waitForTimeout(1000);
+      },
+      // The rendered document is tens of screens long: its first screen.
+      false,
+    );
   } finally {
     await browser.close();
   }

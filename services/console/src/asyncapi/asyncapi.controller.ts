@@ -5,8 +5,8 @@ import { Controller, Get, Req, Res } from '@nestjs/common';
 import { asyncApiDocument } from '@switchboard/contracts';
 import type { Response } from 'express';
 import { stringify } from 'yaml';
-import { body, type ConsoleRequest, viewerOf } from '../context.ts';
-import { html, page } from '../html.ts';
+import { type ConsoleRequest, sendPage } from '../context.ts';
+import { html } from '../html.ts';
 
 const require = createRequire(import.meta.url);
 /** The AsyncAPI React component's standalone bundle, as its npm package ships it. */
@@ -69,13 +69,12 @@ export class AsyncApiController {
       'Content-Security-Policy',
       "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
     );
-    response.type('html').send(
-      body(
-        page(
-          'Event API',
-          '/asyncapi',
-          viewerOf(request),
-          html`<link rel="stylesheet" href="/assets/asyncapi/default.min.css" />
+    sendPage(
+      request,
+      response,
+      'Event API',
+      '/asyncapi',
+      html`<link rel="stylesheet" href="/assets/asyncapi/default.min.css" />
             <p class="muted">
               The AsyncAPI 3 document of every topic, generated from the catalog and the Avro schemas:
               <a href="/asyncapi.yaml">asyncapi.yaml</a> · <a href="/asyncapi.json">asyncapi.json</a>.
@@ -83,8 +82,6 @@ export class AsyncApiController {
             <div id="asyncapi" data-testid="asyncapi"></div>
             <script src="/assets/asyncapi/standalone.js"></script>
             <script src="/assets/asyncapi/init.js"></script>`,
-        ),
-      ),
     );
   }
 

@@ -3,8 +3,8 @@ import { TOPICS, type TopicName } from '@switchboard/contracts';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { LOGGER } from '../auth/auth.ts';
-import { body, type ConsoleRequest, may, SCOPE, viewerOf } from '../context.ts';
-import { type Html, html, page } from '../html.ts';
+import { type ConsoleRequest, may, SCOPE, sendPage } from '../context.ts';
+import { type Html, html } from '../html.ts';
 import { reading } from '../prometheus.ts';
 import { AlreadyReplayedError, DeadLetters, NoSuchQueueError, type ParkedRecord } from './dead-letters.ts';
 import { masked } from './masking.ts';
@@ -140,13 +140,12 @@ export class DeadLettersController {
             </tbody>
           </table>`
       : html`<p class="warn">The audit could not be read: ${recent.reason}</p>`;
-    response.type('html').send(
-      body(
-        page(
-          'Dead letters',
-          '/dead-letters',
-          viewerOf(request),
-          html`<h1>Dead letters</h1>
+    sendPage(
+      request,
+      response,
+      'Dead letters',
+      '/dead-letters',
+      html`<h1>Dead letters</h1>
             <p class="muted">
               Events a consumer could not handle, parked per topic and consumer with the reason; nothing else
               of their partition waits for them. Fix the cause, then replay them: each goes back to its topic
@@ -155,8 +154,6 @@ export class DeadLettersController {
             ${table}
             <h2>Replays</h2>
             ${audit}`,
-        ),
-      ),
     );
   }
 
@@ -173,20 +170,15 @@ export class DeadLettersController {
       records = await this.deadLetters.list(topic, consumer);
     } catch (error) {
       if (!(error instanceof NoSuchQueueError)) throw error;
-      response
-        .status(404)
-        .type('html')
-        .send(
-          body(
-            page(
-              'Dead letters',
-              '/dead-letters',
-              viewerOf(request),
-              html`<h1>Dead letters</h1>
+      sendPage(
+        request,
+        response,
+        'Dead letters',
+        '/dead-letters',
+        html`<h1>Dead letters</h1>
                 <p class="bad">${error.message}</p>`,
-            ),
-          ),
-        );
+        404,
+      );
       return;
     }
     const sees = may(request, SCOPE.personalData);
@@ -194,13 +186,12 @@ export class DeadLettersController {
     const csrf = request.session?.csrf ?? '';
     const waiting = records.filter((r) => !r.replayed).length;
     const name = topic as TopicName;
-    response.type('html').send(
-      body(
-        page(
-          'Dead letters',
-          '/dead-letters',
-          viewerOf(request),
-          html`<h1>Dead letters of <span class="mono">${topic}</span> for ${consumer}</h1>
+    sendPage(
+      request,
+      response,
+      'Dead letters',
+      '/dead-letters',
+      html`<h1>Dead letters of <span class="mono">${topic}</span> for ${consumer}</h1>
             ${typeof replayed === 'string' ? html`<p class="good" data-testid="flash">${replayed} dead letter(s) sent back to ${topic}.</p>` : ''}
             <p>
               ${records.length} parked, ${waiting} waiting for a replay.
@@ -230,8 +221,6 @@ export class DeadLettersController {
                 ${records.map((r) => recordRow(name, consumer, r, sees, mayReplay, csrf))}
               </tbody>
             </table>`,
-        ),
-      ),
     );
   }
 
@@ -245,20 +234,15 @@ export class DeadLettersController {
   ): Promise<void> {
     const session = request.session;
     if (!session || !may(request, SCOPE.replay)) {
-      response
-        .status(403)
-        .type('html')
-        .send(
-          body(
-            page(
-              'Not allowed',
-              '/dead-letters',
-              viewerOf(request),
-              html`<h1>Not allowed</h1>
+      sendPage(
+        request,
+        response,
+        'Not allowed',
+        '/dead-letters',
+        html`<h1>Not allowed</h1>
                 <p>Replaying needs the scope ${SCOPE.replay} (the operator role).</p>`,
-            ),
-          ),
-        );
+        403,
+      );
       return;
     }
     const at = typeof form.at === 'string' ? /^(\d{1,9}):(\d{1,19})$/.exec(form.at) : null;
@@ -296,20 +280,15 @@ export class DeadLettersController {
         return;
       }
       if (error instanceof AlreadyReplayedError) {
-        response
-          .status(409)
-          .type('html')
-          .send(
-            body(
-              page(
-                'Already replayed',
-                '/dead-letters',
-                viewerOf(request),
-                html`<h1>Already replayed</h1>
+        sendPage(
+          request,
+          response,
+          'Already replayed',
+          '/dead-letters',
+          html`<h1>Already replayed</h1>
                   <p>${error.message}. <a href="/dead-letters/${topic}/${consumer}">Back</a></p>`,
-              ),
-            ),
-          );
+          409,
+        );
         return;
       }
       throw error;

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { OBJECTIVE_RECORD, SLI_RECORD, SLO_TARGET } from '@switchboard/contracts';
 import type { Response } from 'express';
-import { body, type ConsoleRequest, viewerOf } from '../context.ts';
-import { type Html, html, page } from '../html.ts';
+import { type ConsoleRequest, sendPage } from '../context.ts';
+import { type Html, html } from '../html.ts';
 import { type PrometheusClient, reading, type Sample } from '../prometheus.ts';
 import { PROMETHEUS } from '../topics/topics.controller.ts';
 
@@ -141,13 +141,12 @@ export class StatusController {
           </ul>`
       : html`<p class="warn">Prometheus could not be read: ${alerts.reason}</p>`;
 
-    response.type('html').send(
-      body(
-        page(
-          'Health',
-          '/status',
-          viewerOf(request),
-          html`<h1>Health</h1>
+    sendPage(
+      request,
+      response,
+      'Health',
+      '/status',
+      html`<h1>Health</h1>
             <h2>Services</h2>
             ${services}
             <h2>Latency objectives</h2>
@@ -158,8 +157,6 @@ export class StatusController {
             ${slo}
             <h2>Alerts</h2>
             ${firing}`,
-        ),
-      ),
     );
   }
 }

@@ -2,8 +2,8 @@ import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { type AnyTopicSpec, subjectOf, TOPICS } from '@switchboard/contracts';
 import { consumerLag, type PartitionLag } from '@switchboard/messaging';
 import type { Response } from 'express';
-import { body, type ConsoleRequest, viewerOf } from '../context.ts';
-import { type Html, html, page } from '../html.ts';
+import { type ConsoleRequest, sendPage } from '../context.ts';
+import { type Html, html } from '../html.ts';
 import type { Bus } from '../kafka.ts';
 import { type PrometheusClient, type Reading, reading } from '../prometheus.ts';
 
@@ -105,13 +105,12 @@ export class TopicsController {
           <td>${rate(published, topic)}</td>
         </tr>`,
     );
-    response.type('html').send(
-      body(
-        page(
-          'Topics',
-          '/topics',
-          viewerOf(request),
-          html`<h1>Topics</h1>
+    sendPage(
+      request,
+      response,
+      'Topics',
+      '/topics',
+      html`<h1>Topics</h1>
             <p class="muted">
               The topic catalog: every topic, who owns and consumes it, its key, partitions, retention,
               personal-data fields and latency objective; the schema versions the registry holds; events
@@ -139,8 +138,6 @@ export class TopicsController {
             </table>
             <h2>Consumer lag</h2>
             ${lagTable(lags)}`,
-        ),
-      ),
     );
   }
 }
