@@ -147,7 +147,6 @@ export async function markReplayed(
 /**
  * Sends every dead letter not yet replayed back to its original topic (same key, value and trace
  * headers; a fresh attempt count), then records them as replayed. Returns what it replayed.
- * `skip` leaves out those replayed one by one elsewhere (the console's audit knows them).
  */
 export async function replayDeadLetters(
   kafka: Kafka,
@@ -155,11 +154,9 @@ export async function replayDeadLetters(
   names: TopicNames,
   topic: string,
   consumer: string,
-  skip: (letter: DeadLetter) => boolean = () => false,
 ): Promise<DeadLetter[]> {
-  const letters = (await listDeadLetters(kafka, names, topic, consumer)).filter((d) => !d.replayed);
-  const pending = letters.filter((d) => !skip(d));
+  const pending = (await listDeadLetters(kafka, names, topic, consumer)).filter((d) => !d.replayed);
   await sendBack(publisher, names, topic, consumer, pending);
-  await markReplayed(kafka, names, topic, consumer, letters);
+  await markReplayed(kafka, names, topic, consumer, pending);
   return pending;
 }

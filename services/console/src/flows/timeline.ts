@@ -86,6 +86,9 @@ const parentOf = (span: JaegerSpan): string | undefined =>
   span.references?.find((r) => r.refType === 'CHILD_OF' && r.traceID === span.traceID)?.spanID;
 
 function kindOf(span: JaegerSpan): Step['kind'] | undefined {
+  // express's own spans (its request handler, middleware) are details of the request they serve,
+  // even where they carry its business keys (an event enqueued while they were active).
+  if (tag(span, 'express.type') !== undefined) return undefined;
   const kind = tag(span, 'span.kind');
   // A request the service answered (the framework's own middleware spans are details).
   if (kind === 'server')
