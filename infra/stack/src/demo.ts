@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ClientCredentials, CONSOLE_PORT, serviceUrlFromEnv, tokenUrlOf } from '@switchboard/config';
+import { ClientCredentials, consoleUrlFromEnv, serviceUrlFromEnv, tokenUrlOf } from '@switchboard/config';
 import { resolveEndpoints } from './endpoints.ts';
 import { readClientSecret } from './secrets.ts';
 
@@ -19,7 +19,7 @@ const BRIDGE = serviceUrlFromEnv('conference-bridge');
 const BILLING = serviceUrlFromEnv('billing');
 const MAILING = serviceUrlFromEnv('mailing');
 /** The flow console (`CONSOLE_URL`, default its port on loopback). */
-const CONSOLE = (process.env.CONSOLE_URL?.trim() || `http://127.0.0.1:${CONSOLE_PORT}`).replace(/\/+$/, '');
+const CONSOLE = consoleUrlFromEnv();
 const MINUTE = 60_000;
 const print = (line: string): void => console.log(line);
 

@@ -9,14 +9,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONSOLE_PORT } from '@switchboard/config';
+import { consoleUrlFromEnv } from '@switchboard/config';
 import { launchBrowser, signInToConsole } from './chromium.ts';
 import { runDemo } from './demo.ts';
 import { userPasswordFile } from './secrets.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const OUT = join(ROOT, 'docs', 'screenshots');
-const CONSOLE = (process.env.CONSOLE_URL?.trim() || `http://127.0.0.1:${CONSOLE_PORT}`).replace(/\/+$/, '');
+const CONSOLE = consoleUrlFromEnv();
 
 async function main(): Promise<void> {
   const ready = await fetch(`${CONSOLE}/health/ready`).catch(() => undefined);

@@ -35,6 +35,11 @@ export type ServiceWithPort = keyof typeof DEFAULT_PORTS;
 /** The flow console's port: the one before the services'. */
 export const CONSOLE_PORT = 3000;
 
+/** Where a tool reaches the flow console: `CONSOLE_URL` when set, otherwise its port on loopback. */
+export function consoleUrlFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return (env.CONSOLE_URL?.trim() || `http://127.0.0.1:${CONSOLE_PORT}`).replace(/\/+$/, '');
+}
+
 /**
  * Where a tool or another service reaches a service's API: `<NAME>_URL` (`BILLING_URL`,
  * `CONFERENCE_BRIDGE_URL`, …) when set, otherwise its default port on loopback.

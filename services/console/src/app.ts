@@ -3,7 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrate, openDatabase, type OpenDatabase } from '@switchboard/database';
 import { consumerLag } from '@switchboard/messaging';
-import { HealthModule, Metrics, MetricsModule, NestPinoLogger } from '@switchboard/observability';
+import {
+  HealthModule,
+  JaegerClient,
+  Metrics,
+  MetricsModule,
+  NestPinoLogger,
+} from '@switchboard/observability';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { AsyncApiController } from './asyncapi/asyncapi.controller.ts';
@@ -14,7 +20,7 @@ import type { ConsoleConfig } from './config.ts';
 import { DEAD_LETTERS, DeadLettersController } from './dead-letters/dead-letters.controller.ts';
 import { DeadLetters } from './dead-letters/dead-letters.ts';
 import { FlowsController, JAEGER, JAEGER_UI_URL } from './flows/flows.controller.ts';
-import { JaegerClient } from './flows/jaeger.ts';
+
 import { Bus } from './kafka.ts';
 import { PrometheusClient } from './prometheus.ts';
 import { SERVICE_URLS, StatusController } from './status/status.controller.ts';

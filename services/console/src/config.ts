@@ -1,6 +1,7 @@
 import {
   CONSOLE_PORT,
   ConfigError,
+  DEFAULT_PORTS,
   parseEnv,
   secretFromEnv,
   serviceConfigOf,
@@ -12,13 +13,7 @@ import {
 import { z } from 'zod';
 
 /** The services whose health, outbox and dead letters the console shows. */
-export const WATCHED_SERVICES: readonly ServiceWithPort[] = [
-  'orders',
-  'conference-bridge',
-  'billing',
-  'crm',
-  'mailing',
-];
+export const WATCHED_SERVICES = Object.keys(DEFAULT_PORTS) as ServiceWithPort[];
 
 const url = (name: string) =>
   z

@@ -26,9 +26,6 @@ export function may(request: ConsoleRequest, scope: string): boolean {
   return request.session?.scopes.has(scope) ?? false;
 }
 
-/** Markup as an HTTP body. */
-export const body = (markup: Html): string => markup.text;
-
 /** Answers with a whole page: `title` and `markup` inside the layout, for the signed-in viewer. */
 export function sendPage(
   request: ConsoleRequest,

@@ -12,8 +12,8 @@ import {
 import { parse, serialize, type SerializeOptions } from 'cookie';
 import type { NextFunction, Response } from 'express';
 import type { Logger } from 'pino';
-import { body, COOKIE, type ConsoleRequest, LOGIN_COOKIE, SCOPE, viewerOf } from '../context.ts';
-import { html, page } from '../html.ts';
+import { COOKIE, type ConsoleRequest, LOGIN_COOKIE, SCOPE, sendPage } from '../context.ts';
+import { html } from '../html.ts';
 import type { Login } from './oidc.ts';
 import { csrfMatches, safeNext, Sessions } from './sessions.ts';
 
@@ -73,20 +73,15 @@ export class SessionMiddleware implements NestMiddleware {
       return;
     }
     if (!session.scopes.has(SCOPE.read)) {
-      response
-        .status(403)
-        .type('html')
-        .send(
-          body(
-            page(
-              'Not allowed',
-              request.path,
-              viewerOf(request),
-              html`<h1>Not allowed</h1>
-                <p>Your account has no role that may use the console (operator or observer).</p>`,
-            ),
-          ),
-        );
+      sendPage(
+        request,
+        response,
+        'Not allowed',
+        path,
+        html`<h1>Not allowed</h1>
+          <p>Your account has no role that may use the console (operator or observer).</p>`,
+        403,
+      );
       return;
     }
     // Every form posts its session's token back: a page of another site cannot post for you.
@@ -133,20 +128,15 @@ export class AuthController {
       signedIn = await this.login.finish(new URL(request.originalUrl, this.publicUrl), pending);
     } catch (error) {
       this.logger.warn({ event: 'console.login.failed', err: error }, 'console.login.failed');
-      response
-        .status(401)
-        .type('html')
-        .send(
-          body(
-            page(
-              'Sign-in failed',
-              '/login',
-              undefined,
-              html`<h1>Sign-in failed</h1>
-                <p><a href="/login">Try again</a></p>`,
-            ),
-          ),
-        );
+      sendPage(
+        request,
+        response,
+        'Sign-in failed',
+        '/login',
+        html`<h1>Sign-in failed</h1>
+          <p><a href="/login">Try again</a></p>`,
+        401,
+      );
       return;
     }
     const session = this.sessions.create(signedIn);

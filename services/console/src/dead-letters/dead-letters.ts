@@ -119,48 +119,54 @@ export class DeadLetters {
 
   /** How many records each pair holds and how many wait for a replay. */
   async overview(): Promise<DeadLetterQueue[]> {
-    const audited = await this.db.query<{
-      dead_letter_topic: string;
-      partition: number;
-      record_offset: string;
-    }>('SELECT dead_letter_topic, partition, record_offset FROM dead_letter_replays');
-    return this.bus.withAdmin(async (admin) => {
+    const counted = await this.bus.withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics());
-      const result: DeadLetterQueue[] = [];
-      for (const { topic, consumer } of queues()) {
-        const dlq = this.bus.names.deadLetter(topic, consumer);
-        if (!existing.has(dlq)) {
-          result.push({ topic, consumer, total: 0, waiting: 0 });
-          continue;
-        }
-        const ends = await admin.fetchTopicOffsets(dlq);
-        const committed = new Map(
-          (
-            await admin.fetchOffsets({
-              groupId: this.bus.names.group(replayGroupOf(consumer)),
-              topics: [dlq],
-            })
-          )
-            .flatMap((t) => t.partitions)
-            .map((p) => [p.partition, Number(p.offset)]),
-        );
-        let total = 0;
-        let waiting = 0;
-        for (const end of ends) {
-          const low = Number(end.low);
-          const high = Number(end.high);
-          const mark = Math.max(low, committed.get(end.partition) ?? 0);
-          const one = audited.rows.filter(
-            (r) =>
-              r.dead_letter_topic === dlq && r.partition === end.partition && Number(r.record_offset) >= mark,
-          ).length;
-          total += high - low;
-          waiting += Math.max(0, high - mark - one);
-        }
-        result.push({ topic, consumer, total, waiting });
-      }
-      return result;
+      return Promise.all(
+        queues().map(async ({ topic, consumer }) => {
+          const dlq = this.bus.names.deadLetter(topic, consumer);
+          if (!existing.has(dlq)) return { topic, consumer, dlq, total: 0, waiting: 0, marks: [] };
+          const ends = await admin.fetchTopicOffsets(dlq);
+          const groupId = this.bus.names.group(replayGroupOf(consumer));
+          const committed = new Map(
+            (await admin.fetchOffsets({ groupId, topics: [dlq] }))
+              .flatMap((t) => t.partitions)
+              .map((p) => [p.partition, Number(p.offset)]),
+          );
+          let total = 0;
+          let waiting = 0;
+          const marks = ends.map((end) => {
+            total += Number(end.high) - Number(end.low);
+            const mark = Math.max(Number(end.low), committed.get(end.partition) ?? 0);
+            waiting += Math.max(0, Number(end.high) - mark);
+            return { partition: end.partition, mark };
+          });
+          return { topic, consumer, dlq, total, waiting, marks };
+        }),
+      );
     });
+    // Records replayed one by one above the replay group's mark wait no more.
+    return Promise.all(
+      counted.map(async ({ topic, consumer, dlq, total, waiting, marks }) => ({
+        topic,
+        consumer,
+        total,
+        waiting: waiting === 0 ? 0 : Math.max(0, waiting - (await this.replayedAbove(dlq, marks))),
+      })),
+    );
+  }
+
+  /** How many records of a dead-letter topic the console replayed at or above each partition's mark. */
+  private async replayedAbove(
+    dlq: string,
+    marks: readonly { partition: number; mark: number }[],
+  ): Promise<number> {
+    const { rows } = await this.db.query<{ count: string | number }>(
+      `SELECT count(*) AS count FROM dead_letter_replays r
+       JOIN unnest($2::int[], $3::bigint[]) AS m(partition, mark) ON r.partition = m.partition
+       WHERE r.dead_letter_topic = $1 AND r.record_offset >= m.mark`,
+      [dlq, marks.map((m) => m.partition), marks.map((m) => m.mark)],
+    );
+    return Number(rows[0]?.count ?? 0);
   }
 
   private async audit(dlq: string): Promise<Map<string, Replay>> {
@@ -267,9 +273,8 @@ export class DeadLetters {
         });
       }
       if (at && claimed.length === 0) throw new AlreadyReplayedError('this dead letter was replayed already');
-      const letters = chosen
-        .map((r) => r.letter)
-        .filter((l) => claimed.some((c) => c.partition === l.partition && c.offset === l.offset));
+      const sent = new Set(claimed.map((c) => `${c.partition}/${c.offset}`));
+      const letters = chosen.map((r) => r.letter).filter((l) => sent.has(`${l.partition}/${l.offset}`));
       await sendBack(publisher, this.bus.names, pair.topic, pair.consumer, letters);
       return claimed;
     });

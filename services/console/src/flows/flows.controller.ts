@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { type ConsoleRequest, sendPage } from '../context.ts';
 import { type Html, html } from '../html.ts';
 import { flowCard, searchForm, searchResults } from './flows.page.ts';
-import type { JaegerClient } from './jaeger.ts';
+import type { JaegerClient } from '@switchboard/observability';
 import { FlowSearch, InvalidSearchError, isSearchable } from './search.ts';
 import { flowOf } from './timeline.ts';
 

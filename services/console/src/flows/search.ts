@@ -1,5 +1,5 @@
 import { BUSINESS_KEYS, type BusinessKey } from '@switchboard/contracts';
-import type { JaegerClient, JaegerTrace } from './jaeger.ts';
+import type { JaegerClient, JaegerTrace } from '@switchboard/observability';
 import { type Flow, flowOf } from './timeline.ts';
 
 /** The keys a flow is searched by, in the order the search form offers them. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JaegerSpan, JaegerTrace } from './jaeger.ts';
+import type { JaegerSpan, JaegerTrace } from '@switchboard/observability';
 import { catalogTopicOf, flowOf } from './timeline.ts';
 
 const T0 = 1_780_000_000_000_000; // µs

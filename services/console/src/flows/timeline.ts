@@ -1,5 +1,5 @@
 import { BUSINESS_KEYS, TOPICS, type TopicName } from '@switchboard/contracts';
-import type { JaegerSpan, JaegerTrace } from './jaeger.ts';
+import type { JaegerSpan, JaegerTrace } from '@switchboard/observability';
 
 /** One step of a flow as a person reads it: a request, an event published or handled, a piece of work. */
 export interface Step {
@@ -49,7 +49,7 @@ export interface Flow {
   readonly keys: Readonly<Record<string, readonly string[]>>;
 }
 
-const tag = (span: JaegerSpan, key: string): unknown => span.tags?.find((t) => t.key === key)?.value;
+const tag = (span: JaegerSpan, key: string): unknown => span.tags.find((t) => t.key === key)?.value;
 
 const BUSINESS_ATTRIBUTES: ReadonlySet<string> = new Set(
   Object.values(BUSINESS_KEYS).map((k) => k.attribute),
@@ -83,7 +83,7 @@ function errorOf(span: JaegerSpan): string | undefined {
 }
 
 const parentOf = (span: JaegerSpan): string | undefined =>
-  span.references?.find((r) => r.refType === 'CHILD_OF' && r.traceID === span.traceID)?.spanID;
+  span.references.find((r) => r.refType === 'CHILD_OF' && r.traceID === span.traceID)?.spanID;
 
 function kindOf(span: JaegerSpan): Step['kind'] | undefined {
   // express's own spans (its request handler, middleware) are details of the request they serve,
@@ -100,7 +100,7 @@ function kindOf(span: JaegerSpan): Step['kind'] | undefined {
   // Database and outgoing HTTP calls are details of the waterfall; work tagged with a business key
   // (issuing an invoice, sending an email) is a step.
   if (tag(span, 'db.system') !== undefined || tag(span, 'db.system.name') !== undefined) return undefined;
-  return span.tags?.some((t) => BUSINESS_ATTRIBUTES.has(t.key)) ? 'work' : undefined;
+  return span.tags.some((t) => BUSINESS_ATTRIBUTES.has(t.key)) ? 'work' : undefined;
 }
 
 /** A trace as the console shows it: its steps across services, and the waterfall of every span. */
@@ -179,7 +179,7 @@ export function flowOf(trace: JaegerTrace): Flow {
 
   const keys: Record<string, string[]> = {};
   for (const span of spans)
-    for (const t of span.tags ?? [])
+    for (const t of span.tags)
       if (BUSINESS_ATTRIBUTES.has(t.key) && typeof t.value === 'string') {
         const list = (keys[t.key] ??= []);
         if (!list.includes(t.value)) list.push(t.value);
