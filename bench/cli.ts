@@ -1,9 +1,10 @@
 /**
- * `pnpm bench [name]`: runs a benchmark against the real stack and prints its figures.
- * Benchmarks: messaging.
+ * `pnpm bench [name] [options]`: runs a benchmark against the real stack and prints its figures.
+ * Benchmarks: messaging (one hop of the bus), flows (whole business flows through the APIs).
  */
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   messaging: () => import('./messaging.ts'),
+  flows: () => import('./flows-cli.ts'),
 };
 
 const name = process.argv[2] ?? 'messaging';

@@ -47,7 +47,8 @@ export class Api {
             Authorization: `Bearer ${await accessToken(scopesOf(service))}`,
             ...headers,
           },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          // A string goes as it is, in the Content-Type the caller names (a CSV file, say).
+          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
           signal: AbortSignal.timeout(15_000),
         });
         const text = await response.text();

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { useLocalStackOutsideVitest } from '@switchboard/testing';
+import { wholeNumber } from '../support/args.ts';
 import { runChaos } from './chaos.ts';
 import { formatReport } from './report.ts';
 
@@ -16,12 +17,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const USAGE =
   'usage: ./switchboard chaos [--flows N (default 1000)] [--spacing SECONDS (default 10)] [--drain SECONDS: the longest wait for the drain (default 600)]';
 
-function positive(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`--${name} must be a whole number above 0, not "${text}"\n${USAGE}`);
-  return value;
-}
+const positive = (flag: string, text: string): number => wholeNumber(flag, text, USAGE);
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -21,6 +21,8 @@ export type Watched = (typeof WATCHED)[number];
 export interface Seen<T extends TopicName> {
   /** When it was published (the record's timestamp, epoch ms). */
   readonly at: number;
+  readonly partition: number;
+  readonly offset: number;
   readonly event: EventOf<T>;
 }
 
@@ -29,32 +31,41 @@ export interface Seen<T extends TopicName> {
  * group, the tests' principal), and keeps every event with the time it was published.
  */
 export class Watcher {
-  private readonly seen = new Map<Watched, Seen<Watched>[]>(WATCHED.map((t) => [t, []]));
+  private readonly seen: Map<Watched, Seen<Watched>[]>;
   private consumer: Consumer | undefined;
   /** Records it could not decode (none expected: every producer here is ours). */
   undecodable = 0;
 
-  constructor(private readonly messaging: Messaging) {}
+  /** `name`: its client id and group prefix; `topics`: what it reads (default WATCHED). */
+  constructor(
+    private readonly messaging: Messaging,
+    private readonly name = 'chaos-watcher',
+    private readonly topics: readonly Watched[] = WATCHED,
+  ) {
+    this.seen = new Map(topics.map((t) => [t, []]));
+  }
 
   async start(): Promise<void> {
     const { names, serde } = this.messaging;
-    const logical = new Map<string, Watched>(WATCHED.map((t) => [names.physical(t), t]));
+    const logical = new Map<string, Watched>(this.topics.map((t) => [names.physical(t), t]));
     // Its own client, silent: it outlives the broker restart, whose reconnect errors are expected.
     const kafka = new kafkajs.Kafka({
-      ...kafkaClientConfig('chaos-watcher', stackEndpoints().kafkaBrokers, testKafkaSecurity()),
+      ...kafkaClientConfig(this.name, stackEndpoints().kafkaBrokers, testKafkaSecurity()),
       logLevel: kafkajs.logLevel.NOTHING,
     });
-    const consumer = kafka.consumer({ groupId: `chaos-watcher-${randomUUID()}`, maxWaitTimeInMs: 200 });
+    const consumer = kafka.consumer({ groupId: `${this.name}-${randomUUID()}`, maxWaitTimeInMs: 200 });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [...logical.keys()], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ topic, message }) => {
+      eachMessage: async ({ topic, partition, message }) => {
         const name = logical.get(topic);
         if (!name || !message.value) return;
         try {
           const event = await serde.decode<Watched>(name, message.value);
-          this.seen.get(name)?.push({ at: Number(message.timestamp), event });
+          this.seen
+            .get(name)
+            ?.push({ at: Number(message.timestamp), partition, offset: Number(message.offset), event });
         } catch {
           this.undecodable += 1;
         }

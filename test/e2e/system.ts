@@ -71,6 +71,10 @@ export interface System {
   second(name: ServiceName): Promise<{ readonly code: number | null; readonly output: string }>;
   /** A process's output so far. */
   log(name: ServiceName, replica?: number): string;
+  /** A running process's id (its first, or replica `replica`). */
+  pid(name: ServiceName, replica?: number): number | undefined;
+  /** How long each process took from its start to its first ready answer, by `<name>[#n]`. */
+  readonly startupMs: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +102,11 @@ export interface SystemOptions {
    * same settings and data, each on a port of its own.
    */
   readonly replicas?: Partial<Record<ServiceName, number>>;
+  /**
+   * Starts the processes one after another, each once the one before is ready, as a team deploys
+   * one service at a time (default: all at once). Each one's start-up time is then its own.
+   */
+  readonly oneAtATime?: boolean;
 }
 
 /** A process of a service: the service's name for its first, `<name>#<n>` for replica n. */
@@ -122,6 +131,8 @@ export async function startSystem(
   const ports = new Map<string, number>();
   const logs = new Map<string, string[]>();
   const children = new Map<string, ChildProcess>();
+  const launchedAt = new Map<string, number>();
+  const startupMs: Record<string, number> = {};
   const instances = services.flatMap((name) =>
     Array.from({ length: options.replicas?.[name] ?? 1 }, (_, replica) => ({ name, replica })),
   );
@@ -166,24 +177,40 @@ export async function startSystem(
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     children.set(instance, child);
+    launchedAt.set(instance, performance.now());
   };
   const logOf = (name: ServiceName, replica = 0): string =>
     (logs.get(instanceOf(name, replica)) ?? []).join('');
-  const ready = (name: ServiceName, replica = 0) =>
-    waitFor(
+  /** Waits until a process answers ready; fails with its output if it exits first or takes 90 s. */
+  const ready = async (name: ServiceName, replica = 0): Promise<void> => {
+    const instance = instanceOf(name, replica);
+    const child = children.get(instance);
+    let onExit: (() => void) | undefined;
+    const exitedFirst = new Promise<never>((_, fail) => {
+      onExit = () =>
+        fail(
+          new Error(
+            `${instance} exited (code ${child?.exitCode}, signal ${child?.signalCode}) before it was ready; its output:\n${logOf(name, replica).slice(-2000)}`,
+          ),
+        );
+      child?.once('exit', onExit);
+    });
+    const answered = waitFor(
       async () =>
-        (
-          await fetch(`http://127.0.0.1:${ports.get(instanceOf(name, replica))}/health/ready`).catch(
-            () => undefined,
-          )
-        )?.ok
+        (await fetch(`http://127.0.0.1:${ports.get(instance)}/health/ready`).catch(() => undefined))?.ok
           ? true
           : undefined,
-      {
-        description: `${instanceOf(name, replica)} to be ready (log: ${logOf(name, replica).slice(-2000)})`,
-        timeoutMs: 90_000,
-      },
-    );
+      { description: `${instance} to be ready`, timeoutMs: 90_000, intervalMs: 50 },
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; its output:\n${logOf(name, replica).slice(-2000)}`);
+    });
+    try {
+      await Promise.race([answered, exitedFirst]);
+    } finally {
+      if (onExit) child?.off('exit', onExit);
+    }
+    startupMs[instance] = Math.round(performance.now() - (launchedAt.get(instance) ?? 0));
+  };
 
   for (const { name, replica } of instances) {
     const port = await freePort();
@@ -192,8 +219,15 @@ export async function startSystem(
     (urls[name] ??= []).push(`http://127.0.0.1:${port}`);
     url[name] ??= `http://127.0.0.1:${port}`;
   }
-  for (const { name, replica } of instances) launch(name, replica);
-  for (const { name, replica } of instances) await ready(name, replica);
+  if (options.oneAtATime) {
+    for (const { name, replica } of instances) {
+      launch(name, replica);
+      await ready(name, replica);
+    }
+  } else {
+    for (const { name, replica } of instances) launch(name, replica);
+    for (const { name, replica } of instances) await ready(name, replica);
+  }
 
   return {
     topics,
@@ -301,6 +335,8 @@ export async function startSystem(
       return { code: child.exitCode, output: output.join('') };
     },
     log: logOf,
+    pid: (name, replica) => children.get(instanceOf(name, replica))?.pid,
+    startupMs,
     async stop() {
       await Promise.all(
         [...children.values()].map(async (child) => {

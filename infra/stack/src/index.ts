@@ -40,3 +40,4 @@ export {
 export { ensureOwnedDatabase, onDatabase, roleUrl, withPostgresClient } from './postgres-admin.ts';
 export { ensureChromium, launchBrowser, signInToConsole } from './chromium.ts';
 export { ensureSchemathesis, SCHEMATHESIS_VERSION } from './schemathesis.ts';
+export { pidsListeningOn } from './processes.ts';
