@@ -3,7 +3,7 @@
  * Benchmarks: messaging (one hop of the bus), flows (whole business flows through the APIs).
  */
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
-  messaging: () => import('./messaging.ts'),
+  messaging: () => import('./messaging-cli.ts'),
   flows: () => import('./flows-cli.ts'),
 };
 

@@ -3,11 +3,10 @@
  * the flows benchmark (bench/flows.ts) on the local stack, started where it is not running. Prints
  * the table, writes bench-results/flows-<time>.json, and exits 1 when a flow was lost or doubled.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useLocalStackOutsideVitest } from '@switchboard/testing';
 import { wholeNumber } from '../test/support/args.ts';
+import { benchOutput, runBenchCommand, writeReport } from './output.ts';
 import { type FlowName, formatFlowsReport, FULL_SIZE, runFlowsBench } from './flows.ts';
 
 const USAGE =
@@ -30,26 +29,7 @@ async function main(): Promise<number> {
   const unknown = requested.find((flow) => flow !== 'callToInvoice' && flow !== 'booking');
   if (unknown !== undefined) throw new Error(`unknown flow "${unknown}"\n${USAGE}`);
   const flows = requested as FlowName[];
-  const began = Date.now();
-  const stamp = (): string => `bench flows +${Math.round((Date.now() - began) / 1000)}s:`;
-  const tty = process.stderr.isTTY;
-  let progressShown = false;
-  const log = (line: string): void => {
-    if (progressShown && tty) process.stderr.write('\n');
-    progressShown = false;
-    process.stderr.write(`${stamp()} ${line.trim()}\n`);
-  };
-  let lastProgress = 0;
-  const progress = (line: string): void => {
-    if (tty) {
-      process.stderr.write(`\r\x1b[2K${stamp()} ${line}`);
-      progressShown = true;
-    } else if (Date.now() - lastProgress >= 5000) {
-      // Not a terminal (CI, a file): a line every five seconds.
-      lastProgress = Date.now();
-      process.stderr.write(`${stamp()} ${line}\n`);
-    }
-  };
+  const { log, progress, end: endProgress } = benchOutput('flows');
   const stopStack = await useLocalStackOutsideVitest(log);
   try {
     const report = await runFlowsBench({
@@ -61,10 +41,8 @@ async function main(): Promise<number> {
       log,
       progress,
     });
-    if (progressShown && tty) process.stderr.write('\n');
-    await mkdir('bench-results', { recursive: true });
-    const file = join('bench-results', `flows-${report.date.replaceAll(':', '-')}.json`);
-    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+    endProgress();
+    const file = await writeReport('flows', report.date, report);
     console.log(formatFlowsReport(report));
     console.log(`\nresults: ${file}`);
     return report.flows.some((f) => f.verified.lost + f.verified.doubled > 0) ? 1 : 0;
@@ -73,10 +51,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`bench flows: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runBenchCommand('flows', main);

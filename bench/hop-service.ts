@@ -9,9 +9,6 @@
  * schemas are prepared; on `start` it starts the relay and the consumer and answers `started`; on
  * `stop` it stops both (finishing what is in flight) and exits.
  */
-import { randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
-import type { EventOf } from '@switchboard/contracts';
 import {
   type BatchItem,
   createMessaging,
@@ -22,44 +19,17 @@ import {
   OutboxRelay,
   silenceKafkajsTimerWarning,
 } from '@switchboard/messaging';
-import { pgliteDatabase, postgresDatabase, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
+import type { SqlExecutor } from '@switchboard/database';
 import { resolveEndpoints } from '@switchboard/stack';
-import pg from 'pg';
-import { PLACED, RESERVED, SERVICE } from './hop-topics.ts';
-
-type Placed = EventOf<typeof PLACED>;
-
-/** The event the hop emits for an order; `startsAt` carries the first record's production time. */
-function reservationFor(order: Placed): EventOf<typeof RESERVED> {
-  return {
-    meta: {
-      eventId: randomUUID(),
-      occurredAt: Date.now(),
-      producer: SERVICE,
-      correlationId: order.meta.correlationId,
-      causationId: order.meta.eventId,
-      actor: order.meta.actor,
-    },
-    orderId: order.orderId,
-    reservationId: randomUUID(),
-    customerId: order.customerId,
-    bridgeId: 'bridge-1',
-    dialInNumber: '+4930123456',
-    accessCode: '123456',
-    startsAt: order.meta.occurredAt,
-    endsAt: order.meta.occurredAt,
-    ports: 1,
-  };
-}
-
-async function openDatabase(url: string): Promise<{ db: SqlDatabase; close: () => Promise<void> }> {
-  if (url === '') {
-    const instance = new PGlite();
-    return { db: pgliteDatabase(instance), close: () => instance.close() };
-  }
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
-  return { db: postgresDatabase(pool), close: () => pool.end() };
-}
+import {
+  openHopDatabase,
+  PLACED,
+  type Placed,
+  RESERVED,
+  reservationFor,
+  serveHop,
+  SERVICE,
+} from './hop-common.ts';
 
 async function main(): Promise<void> {
   silenceKafkajsTimerWarning();
@@ -73,7 +43,7 @@ async function main(): Promise<void> {
     registryUrl: endpoints.schemaRegistryUrl,
     topicPrefix: prefix,
   });
-  const { db, close } = await openDatabase(process.env.BENCH_DATABASE_URL ?? '');
+  const { db, close } = await openHopDatabase(process.env.BENCH_DATABASE_URL ?? '');
   await migrateMessagingTables(db);
   await db.query('CREATE TABLE reservations (order_id uuid PRIMARY KEY, starts_at bigint NOT NULL)');
   await messaging.publisher.start([PLACED, RESERVED]);
@@ -88,7 +58,7 @@ async function main(): Promise<void> {
         order.orderId,
         order.startsAt,
       ]);
-      await outbox.enqueue(tx, RESERVED, order.orderId, reservationFor(order));
+      await outbox.enqueue(tx, RESERVED, order.orderId, reservationFor(order, SERVICE));
     }
     /** A partition's records in one transaction: inbox, state and outbox together. */
     async handleBatch(tx: SqlExecutor, items: readonly BatchItem<typeof PLACED>[]): Promise<void> {
@@ -102,7 +72,7 @@ async function main(): Promise<void> {
         items.map((item) => ({
           topic: RESERVED,
           key: item.event.orderId,
-          event: reservationFor(item.event),
+          event: reservationFor(item.event, SERVICE),
           trace: item.context.trace,
         })),
       );
@@ -121,27 +91,18 @@ async function main(): Promise<void> {
     fromBeginning: true,
   });
 
-  const send = (message: string): void => {
-    process.send?.(message);
-  };
-  process.on('message', (message) => {
-    if (message === 'start') {
-      void (async () => {
-        await relay.start();
-        await consumer.start();
-        send('started');
-      })();
-    } else if (message === 'stop') {
-      void (async () => {
-        await consumer.stop();
-        await relay.stop();
-        await messaging.publisher.stop();
-        await close();
-        process.disconnect?.();
-      })();
-    }
+  serveHop({
+    start: async () => {
+      await relay.start();
+      await consumer.start();
+    },
+    stop: async () => {
+      await consumer.stop();
+      await relay.stop();
+      await messaging.publisher.stop();
+      await close();
+    },
   });
-  send('ready');
 }
 
 main().catch((error: unknown) => {

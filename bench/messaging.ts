@@ -1,27 +1,28 @@
 /**
- * `pnpm bench messaging`: one hop of the bus against the real stack, with the raw ceiling of the
- * same broker measured in the same run.
+ * `./switchboard bench messaging`: one hop of the bus against the real stack, beside the raw
+ * ceiling of the same broker and the same hop built on the NestJS Kafka transport, all in one run.
  *
  * - ceiling: plain kafkajs, JSON values, produce → consume, no database;
- * - hop: a service process (hop-service.ts) consumes an OrderPlaced record, records it through the
- *   inbox and writes a BridgeReserved event to the outbox in one transaction, its relay publishes
- *   it, and a reader here takes it off the second topic. Hop latency = arrival on the second
- *   topic − the moment the first record was produced. Run once on the service's own PGlite and
- *   once on a throwaway database of the stack's PostgreSQL (`pnpm bench messaging postgres` runs
- *   only that one);
- * - max hop throughput from a backlog, then latency at paced rates including half of that maximum;
+ * - hop on the bus: a service process (hop-service.ts) consumes an OrderPlaced record, records it
+ *   through the inbox and writes a BridgeReserved event to the outbox in one transaction per
+ *   partition batch, its relay publishes it, and a reader here takes it off the second topic;
+ * - hop on the NestJS transport (nest-hop-service.ts): the same work the way NestJS's
+ *   documentation builds it — `@EventPattern` handler, one message at a time, JSON, `ClientKafka`;
+ * - each hop on the service's own PGlite and on a throwaway database of the stack's PostgreSQL:
+ *   the maximum from a backlog, then latency at paced rates including half of that maximum. Hop
+ *   latency = arrival on the second topic − the moment the first record was produced;
  * - Avro work per event: serde encode + decode (header, registry cache, resolver).
  *
- * Prints a summary and writes bench-results/messaging-<time>.json. Traffic goes to the stack on
- * loopback only, is bounded in count and time, and the run deletes its topics at the end.
+ * Every record of a hop must arrive once: a run that loses or doubles one fails. Traffic goes to
+ * the stack on loopback only, is bounded in count and time, and the run deletes its topics.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { avroTypeOf, type EventOf, TOPICS, type TopicName } from '@switchboard/contracts';
+import { avroTypeOf, TOPICS, type TopicName } from '@switchboard/contracts';
 import {
   applyTopics,
   createMessaging,
@@ -29,19 +30,81 @@ import {
   plannedTopics,
   silenceKafkajsTimerWarning,
 } from '@switchboard/messaging';
-import { down, endpointsToEnv, resolveEndpoints, type StackEndpoints, up } from '@switchboard/stack';
-import { Partitioners } from 'kafkajs';
+import { endpointsToEnv, type StackEndpoints } from '@switchboard/stack';
 import { createTestDatabase } from '@switchboard/testing';
-import { PLACED, RESERVED, SERVICE } from './hop-topics.ts';
+import { Partitioners } from 'kafkajs';
+import { PLACED, type Placed, RESERVED, type Reserved, SERVICE } from './hop-common.ts';
+import { distribution, type Distribution, round } from './stats.ts';
 
-type Placed = EventOf<typeof PLACED>;
+export type DatabaseName = 'pglite' | 'postgres';
+export type TransportName = 'bus' | 'nestjs';
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+export interface MessagingBenchOptions {
+  readonly endpoints: StackEndpoints;
+  /** Events the raw ceiling moves. */
+  readonly ceilingEvents: number;
+  /** The backlog each hop drains for its maximum, per transport (the NestJS one is far slower). */
+  readonly backlog: Readonly<Record<TransportName, number>>;
+  /** How long each paced rate is offered. */
+  readonly pacedSeconds: number;
+  readonly databases: readonly DatabaseName[];
+  readonly log: (line: string) => void;
+  readonly progress: (line: string) => void;
 }
 
-const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+export const FULL_SIZE: Pick<
+  MessagingBenchOptions,
+  'ceilingEvents' | 'backlog' | 'pacedSeconds' | 'databases'
+> = {
+  ceilingEvents: 20_000,
+  backlog: { bus: 20_000, nestjs: 5_000 },
+  pacedSeconds: 4,
+  databases: ['pglite', 'postgres'],
+};
+
+export interface PacedHop {
+  readonly offeredPerSecond: number;
+  readonly achievedPerSecond: number;
+  /** Production of the first record → arrival of the second. */
+  readonly latency: Distribution;
+  /** Production → the handler building the outgoing event (its occurredAt): fetch, queueing. */
+  readonly toHandler: Distribution;
+  /** The handler's event → arrival: the rest of its transaction, the relay or emit, the reader's fetch. */
+  readonly fromHandler: Distribution;
+}
+
+export interface HopResult {
+  readonly transport: TransportName;
+  readonly database: DatabaseName;
+  readonly databaseLabel: string;
+  readonly backlog: number;
+  readonly maxSeconds: number;
+  readonly maxEventsPerSecond: number;
+  /** The hop's maximum over the raw ceiling's. */
+  readonly ratioToCeiling: number;
+  readonly halfOfMax: number;
+  readonly p99AtHalfOfMaxMs: number;
+  readonly paced: readonly PacedHop[];
+  /** Every record produced, found arrived once. */
+  readonly verified: { readonly produced: number; readonly arrived: number; readonly doubled: number };
+}
+
+export interface MessagingReport {
+  readonly date: string;
+  readonly node: string;
+  readonly cores: number;
+  readonly avro: {
+    readonly iterations: number;
+    readonly encodeMicros: number;
+    readonly decodeMicros: number;
+    readonly totalMicros: number;
+    readonly bytes: number;
+  };
+  readonly ceiling: { readonly events: number; readonly seconds: number; readonly eventsPerSecond: number };
+  readonly hops: readonly HopResult[];
+  /** Per database: the bus's maximum over the NestJS transport's on the same hop. */
+  readonly busOverNest: readonly { readonly database: DatabaseName; readonly ratio: number }[];
+}
 
 function placedEvent(): Placed {
   const base = avroTypeOf(TOPICS[PLACED].schema).random() as unknown as Placed;
@@ -63,27 +126,58 @@ function placedEvent(): Placed {
   };
 }
 
-/** Where the hop's service keeps its data: a URL it is given (empty: its own PGlite) and the clean-up. */
-interface HopDatabase {
-  readonly label: string;
-  readonly url: string;
-  drop(): Promise<void>;
+/** How one transport's hop is started, fed and read. */
+interface HopTransport {
+  readonly name: TransportName;
+  /** The service process's script. */
+  readonly script: string;
+  readonly placedTopic: string;
+  readonly reservedTopic: string;
+  /** The catalog topics it needs (created with their schemas' settings) and plain ones (3 partitions). */
+  readonly catalogTopics: readonly TopicName[];
+  readonly plainTopics: readonly string[];
+  readonly env: Record<string, string>;
+  encode(event: Placed): Buffer | string;
+  decode(value: Buffer | null): Promise<Reserved>;
 }
 
-async function pgliteHopDatabase(): Promise<HopDatabase> {
-  return { label: 'PGlite (in-process)', url: '', drop: async () => undefined };
+function busTransport(messaging: Messaging): HopTransport {
+  return {
+    name: 'bus',
+    script: 'hop-service.ts',
+    placedTopic: messaging.names.physical(PLACED),
+    reservedTopic: messaging.names.physical(RESERVED),
+    catalogTopics: [PLACED, RESERVED],
+    plainTopics: [],
+    env: { BENCH_TOPIC_PREFIX: messaging.names.prefix },
+    encode: (event) => messaging.serde.encode(PLACED, event),
+    decode: (value) => messaging.serde.decode(RESERVED, value),
+  };
 }
 
-/** A throwaway database on the PostgreSQL server at `adminUrl`, dropped afterwards. */
-async function postgresHopDatabase(adminUrl: string): Promise<HopDatabase> {
-  const database = await createTestDatabase(adminUrl, 'bench_hop');
-  return { label: `PostgreSQL at ${new URL(adminUrl).host}`, url: database.url, drop: () => database.drop() };
+function nestTransport(messaging: Messaging): HopTransport {
+  const placedTopic = `${messaging.names.prefix}nest.order-placed`;
+  const reservedTopic = `${messaging.names.prefix}nest.bridge-reserved`;
+  return {
+    name: 'nestjs',
+    script: 'nest-hop-service.ts',
+    placedTopic,
+    reservedTopic,
+    catalogTopics: [],
+    plainTopics: [placedTopic, reservedTopic],
+    env: {
+      BENCH_PLACED_TOPIC: placedTopic,
+      BENCH_RESERVED_TOPIC: reservedTopic,
+      BENCH_GROUP_ID: messaging.names.group('bench-nest-hop'),
+    },
+    encode: (event) => JSON.stringify(event),
+    decode: async (value) => JSON.parse(value?.toString() ?? 'null') as Reserved,
+  };
 }
 
-async function main(): Promise<void> {
+export async function runMessagingBench(options: MessagingBenchOptions): Promise<MessagingReport> {
   silenceKafkajsTimerWarning();
-  const { started } = await up({ log: (l) => console.error(`[stack] ${l.trim()}`) });
-  const endpoints = resolveEndpoints();
+  const { endpoints, log } = options;
   const messagingFor = (): Messaging =>
     createMessaging({
       service: SERVICE,
@@ -91,72 +185,73 @@ async function main(): Promise<void> {
       registryUrl: endpoints.schemaRegistryUrl,
       topicPrefix: `bench${randomUUID().slice(0, 8)}.`,
     });
-  const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
-  try {
-    const messaging = messagingFor();
-    results.avro = await avroWork(messaging);
-    results.ceiling = await withTopics(messaging, [], (ceilingTopic) =>
-      rawCeiling(messaging.kafka, ceilingTopic),
-    );
-    const hops: Record<string, unknown>[] = [];
-    const databases = {
-      pglite: pgliteHopDatabase,
-      postgres: () => postgresHopDatabase(endpoints.postgresUrl),
-    };
-    // `pnpm bench messaging pglite` runs the hop on one database only.
-    const chosen = process.argv.slice(3);
-    for (const [name, open] of Object.entries(databases)) {
-      if (chosen.length > 0 && !chosen.includes(name)) continue;
-      const database = await open();
+  const date = new Date().toISOString();
+  const messaging = messagingFor();
+  log('Avro work per event');
+  const avro = await avroWork(messaging);
+  log(`raw ceiling: ${options.ceilingEvents} events through plain kafkajs`);
+  const plain = `${messaging.names.prefix}ceiling`;
+  const ceiling = await withTopics(messaging, [], [plain], () =>
+    rawCeiling(messaging.kafka, plain, options.ceilingEvents),
+  );
+  const hops: HopResult[] = [];
+  for (const database of options.databases) {
+    for (const make of [busTransport, nestTransport]) {
+      const hopMessaging = messagingFor();
+      const transport = make(hopMessaging);
+      const db =
+        database === 'postgres' ? await createTestDatabase(endpoints.postgresUrl, 'bench_hop') : undefined;
+      const databaseLabel = db
+        ? `PostgreSQL at ${new URL(endpoints.postgresUrl).host}`
+        : 'PGlite (in-process)';
+      log(`hop on the ${transport.name === 'bus' ? 'bus' : 'NestJS Kafka transport'}, ${databaseLabel}`);
       try {
-        const hopMessaging = messagingFor();
+        const result = await withTopics(hopMessaging, transport.catalogTopics, transport.plainTopics, () =>
+          hop(hopMessaging, transport, db?.url ?? '', options),
+        );
         hops.push({
-          database: database.label,
-          ...(await withTopics(hopMessaging, [PLACED, RESERVED], () =>
-            hop(hopMessaging, endpoints, database.url),
-          )),
+          transport: transport.name,
+          database,
+          databaseLabel,
+          ...result,
+          ratioToCeiling: round(result.maxEventsPerSecond / ceiling.eventsPerSecond, 3),
         });
       } finally {
-        await database.drop();
+        await db?.drop();
       }
     }
-    results.hops = hops;
-  } finally {
-    if (started.length > 0) await down({ only: started });
   }
-  const ceiling = results.ceiling as { eventsPerSecond: number };
-  for (const hopResult of results.hops as { maxEventsPerSecond: number; ratio?: number }[]) {
-    hopResult.ratio = round(hopResult.maxEventsPerSecond / ceiling.eventsPerSecond, 3);
-  }
-  await mkdir('bench-results', { recursive: true });
-  const file = join('bench-results', `messaging-${new Date().toISOString().replaceAll(':', '-')}.json`);
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  summarize(results, file);
+  const busOverNest = options.databases.map((database) => {
+    const max = (name: TransportName): number =>
+      hops.find((h) => h.database === database && h.transport === name)?.maxEventsPerSecond ?? Number.NaN;
+    return { database, ratio: round(max('bus') / max('nestjs'), 1) };
+  });
+  return { date, node: process.version, cores: cpus().length, avro, ceiling, hops, busOverNest };
 }
 
-/** Creates the run's own topics (the catalog's for `topics`, plus a plain one), runs `work`, deletes them. */
+/** Creates the run's own topics (the catalog's `catalog` with their settings, `plain` with 3 partitions), runs `work`, deletes them. */
 async function withTopics<R>(
   messaging: Messaging,
-  topics: readonly TopicName[],
-  work: (plainTopic: string) => Promise<R>,
+  catalog: readonly TopicName[],
+  plain: readonly string[],
+  work: () => Promise<R>,
 ): Promise<R> {
   const admin = messaging.kafka.admin();
   await admin.connect();
-  const plans = plannedTopics(Object.fromEntries(topics.map((t) => [t, TOPICS[t]])), messaging.names, [
+  const plans = plannedTopics(Object.fromEntries(catalog.map((t) => [t, TOPICS[t]])), messaging.names, [
     SERVICE,
   ]);
-  const plain = `${messaging.names.prefix}ceiling`;
   try {
-    await applyTopics(admin, [...plans, { name: plain, partitions: 3, configs: {} }]);
-    return await work(plain);
+    await applyTopics(admin, [...plans, ...plain.map((name) => ({ name, partitions: 3, configs: {} }))]);
+    return await work();
   } finally {
-    await admin.deleteTopics({ topics: [...plans.map((p) => p.name), plain] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [...plans.map((p) => p.name), ...plain] }).catch(() => undefined);
     await admin.disconnect();
   }
 }
 
 /** Microseconds of Avro work per event on the bus's real path: encode with header, decode via resolver. */
-async function avroWork(messaging: Messaging): Promise<Record<string, number>> {
+async function avroWork(messaging: Messaging): Promise<MessagingReport['avro']> {
   // The bench is the contracts tool of its own prefix: it registers what the bus only looks up.
   await messaging.serde.register([PLACED]);
   const event = placedEvent();
@@ -180,8 +275,11 @@ async function avroWork(messaging: Messaging): Promise<Record<string, number>> {
 }
 
 /** Plain kafkajs with JSON values on the same broker: the most this broker and client can move. */
-async function rawCeiling(kafka: Messaging['kafka'], topic: string): Promise<Record<string, number>> {
-  const count = 20_000;
+async function rawCeiling(
+  kafka: Messaging['kafka'],
+  topic: string,
+  count: number,
+): Promise<MessagingReport['ceiling']> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `ceiling-${randomUUID()}` });
   await Promise.all([producer.connect(), consumer.connect()]);
@@ -202,33 +300,38 @@ async function rawCeiling(kafka: Messaging['kafka'], topic: string): Promise<Rec
     await producer.send({
       topic,
       acks: -1,
-      messages: Array.from({ length: 500 }, (_, i) => ({ key: String((sent + i) % 64), value: payload })),
+      messages: Array.from({ length: Math.min(500, count - sent) }, (_, i) => ({
+        key: String((sent + i) % 64),
+        value: payload,
+      })),
     });
   }
   await Promise.race([finished, sleep(60_000)]);
   const seconds = (performance.now() - start) / 1000;
   await Promise.all([producer.disconnect(), consumer.disconnect()]);
+  if (received < count)
+    throw new Error(`the raw ceiling received ${received} of ${count} events within 60 s`);
   return { events: received, seconds: round(seconds, 2), eventsPerSecond: round(received / seconds, 0) };
 }
 
 /**
- * Starts the hop's service in its own process (bench/hop-service.ts) on the given database and
- * resolves once it has prepared its tables, producer and schemas.
+ * Starts a hop's service in its own process on the given database and resolves once it has
+ * prepared its tables, producer and schemas.
  */
 async function startHopService(
-  messaging: Messaging,
+  transport: HopTransport,
   endpoints: StackEndpoints,
   databaseUrl: string,
 ): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--conditions=@switchboard/source', '--import', 'tsx', join(import.meta.dirname, 'hop-service.ts')],
+    ['--conditions=@switchboard/source', '--import', 'tsx', join(import.meta.dirname, transport.script)],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {
         ...process.env,
         ...endpointsToEnv(endpoints),
-        BENCH_TOPIC_PREFIX: messaging.names.prefix,
+        ...transport.env,
         BENCH_DATABASE_URL: databaseUrl,
       },
     },
@@ -255,154 +358,154 @@ function answer(child: ChildProcess, expected: string): Promise<void> {
 
 async function hop(
   messaging: Messaging,
-  endpoints: StackEndpoints,
+  transport: HopTransport,
   databaseUrl: string,
-): Promise<Record<string, unknown>> {
-  await messaging.serde.register([PLACED, RESERVED]);
-  const service = await startHopService(messaging, endpoints, databaseUrl);
+  options: MessagingBenchOptions,
+): Promise<Omit<HopResult, 'transport' | 'database' | 'databaseLabel' | 'ratioToCeiling'>> {
+  const { progress } = options;
+  if (transport.catalogTopics.length > 0) await messaging.serde.register(transport.catalogTopics);
+  const service = await startHopService(transport, options.endpoints, databaseUrl);
 
   // Reader of the second topic: arrival times. Each latency is also split at the moment the
-  // handler built the outgoing event (its occurredAt): before = publish, fetch and the handler's
-  // start; after = the rest of the handler's transaction, the relay and the reader's fetch.
+  // handler built the outgoing event (its occurredAt).
   const latencies: number[] = [];
   const before: number[] = [];
   const after: number[] = [];
   const arrivals: number[] = [];
-  let arrived = 0;
+  const orders = new Set<string>();
+  let doubled = 0;
   const reader = messaging.kafka.consumer({ groupId: `bench-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await reader.connect();
-  await reader.subscribe({ topic: messaging.names.physical(RESERVED), fromBeginning: true });
+  await reader.subscribe({ topic: transport.reservedTopic, fromBeginning: true });
   await reader.run({
     eachBatch: async ({ batch }) => {
       const now = Date.now();
       for (const message of batch.messages) {
-        const event = await messaging.serde.decode(RESERVED, message.value);
+        const event = await transport.decode(message.value);
+        if (orders.has(event.orderId)) {
+          doubled++;
+          continue;
+        }
+        orders.add(event.orderId);
         latencies.push(now - event.startsAt);
         before.push(event.meta.occurredAt - event.startsAt);
         after.push(now - event.meta.occurredAt);
         arrivals.push(performance.now());
-        arrived++;
       }
     },
   });
 
   const generator = messaging.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await generator.connect();
+  let produced = 0;
   const produce = async (count: number): Promise<void> => {
     const messages = Array.from({ length: count }, () => {
       const event = placedEvent();
-      return { key: event.orderId, value: messaging.serde.encode(PLACED, event) };
+      return { key: event.orderId, value: transport.encode(event) };
     });
-    await generator.send({ topic: messaging.names.physical(PLACED), acks: -1, messages });
+    await generator.send({ topic: transport.placedTopic, acks: -1, messages });
+    produced += count;
+  };
+  const drain = async (expected: number, timeoutMs: number, label: string): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (orders.size < expected && Date.now() < deadline) {
+      progress(`${label}: ${orders.size} of ${expected} arrived`);
+      await sleep(50);
+    }
+    if (orders.size < expected)
+      throw new Error(`${label}: ${orders.size} of ${expected} events arrived within ${timeoutMs / 1000} s`);
   };
 
   // Maximum: a backlog drained as fast as the hop goes, timed between its 10th and 90th
   // percentile of arrivals so that joining the consumer group and the last stragglers do not count.
-  const backlog = 20_000;
-  for (let i = 0; i < backlog; i += 500) await produce(500);
+  const backlog = options.backlog[transport.name];
+  for (let i = 0; i < backlog; i += 500) await produce(Math.min(500, backlog - i));
   service.send('start');
   await answer(service, 'started');
-  console.error(`[bench] draining a backlog of ${backlog} events`);
-  const deadline = Date.now() + 180_000;
-  while (arrived < backlog && Date.now() < deadline) await sleep(50);
-  if (arrived < backlog) throw new Error(`only ${arrived} of ${backlog} backlog events arrived within 180 s`);
+  await drain(backlog, 300_000, `draining a backlog of ${backlog}`);
   const first = arrivals[Math.floor(backlog * 0.1)] ?? Number.NaN;
   const last = arrivals[Math.floor(backlog * 0.9)] ?? Number.NaN;
   const maxSeconds = (last - first) / 1000;
-  const maxEventsPerSecond = round((backlog * 0.8) / maxSeconds, 0);
+  const maxEventsPerSecond = round((Math.floor(backlog * 0.9) - Math.floor(backlog * 0.1)) / maxSeconds, 0);
 
   // Paced load: latency at rates up to and around half the maximum.
   const half = Math.max(50, Math.round(maxEventsPerSecond / 2));
   const rates = [...new Set([100, Math.round(half / 2), half, Math.round(half * 1.5)])].sort((a, b) => a - b);
-  const paced: Record<string, unknown>[] = [];
+  const paced: PacedHop[] = [];
   for (const rate of rates) {
     for (const list of [latencies, before, after]) list.length = 0;
-    const arrivedBefore = arrived;
-    const seconds = 4;
+    const arrivedBefore = orders.size;
     const tickMs = 20;
     const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
-    const ticks = Math.round((seconds * 1000) / tickMs);
+    const ticks = Math.round((options.pacedSeconds * 1000) / tickMs);
     const begin = performance.now();
     for (let tick = 0; tick < ticks; tick++) {
       await produce(perTick);
-      const next = begin + (tick + 1) * tickMs;
-      const wait = next - performance.now();
+      progress(`offering ${rate}/s: ${orders.size - arrivedBefore} of ${(tick + 1) * perTick} arrived`);
+      const wait = begin + (tick + 1) * tickMs - performance.now();
       if (wait > 0) await sleep(wait);
     }
-    const expected = arrivedBefore + perTick * ticks;
-    const drainBy = Date.now() + 30_000;
-    while (arrived < expected && Date.now() < drainBy) await sleep(20);
+    await drain(arrivedBefore + perTick * ticks, 60_000, `offering ${rate}/s`);
     const elapsed = (performance.now() - begin) / 1000;
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const sortedBefore = [...before].sort((a, b) => a - b);
-    const sortedAfter = [...after].sort((a, b) => a - b);
     paced.push({
       offeredPerSecond: rate,
-      achievedPerSecond: round((arrived - arrivedBefore) / elapsed, 0),
-      events: arrived - arrivedBefore,
-      p50Ms: percentile(sorted, 50),
-      p99Ms: percentile(sorted, 99),
-      maxMs: sorted.at(-1) ?? Number.NaN,
-      beforeHandlerP50Ms: percentile(sortedBefore, 50),
-      beforeHandlerP99Ms: percentile(sortedBefore, 99),
-      afterHandlerP50Ms: percentile(sortedAfter, 50),
-      afterHandlerP99Ms: percentile(sortedAfter, 99),
+      achievedPerSecond: round((orders.size - arrivedBefore) / elapsed, 0),
+      latency: distribution(latencies),
+      toHandler: distribution(before),
+      fromHandler: distribution(after),
     });
   }
+  // Anything arriving twice does so soon after the first: give it a moment to show.
+  await sleep(500);
 
   const exited = new Promise((resolve) => service.once('exit', resolve));
   service.send('stop');
   await exited;
   await Promise.all([reader.disconnect(), generator.disconnect()]);
-  const atHalf = paced.find((p) => p.offeredPerSecond === half);
   return {
     backlog,
     maxSeconds: round(maxSeconds, 2),
     maxEventsPerSecond,
     halfOfMax: half,
-    p99AtHalfOfMaxMs: atHalf?.p99Ms,
+    p99AtHalfOfMaxMs: paced.find((p) => p.offeredPerSecond === half)?.latency.p99Ms ?? Number.NaN,
     paced,
+    verified: { produced, arrived: orders.size, doubled },
   };
 }
 
-interface HopSummary {
-  database: string;
-  maxEventsPerSecond: number;
-  ratio: number;
-  halfOfMax: number;
-  p99AtHalfOfMaxMs: number;
-  paced: Record<string, number>[];
-}
+const TRANSPORT_LABELS: Record<TransportName, string> = {
+  bus: 'Switchboard bus',
+  nestjs: 'NestJS Kafka transport',
+};
 
-function summarize(results: Record<string, unknown>, file: string): void {
-  const avro = results.avro as Record<string, number>;
-  const ceiling = results.ceiling as Record<string, number>;
-  console.log(
-    '\nmessaging benchmark (one hop: consume → inbox + state + outbox in one transaction per partition batch → relay → publish)',
-  );
-  console.log(
-    `  Avro work per event:  encode ${avro.encodeMicros} µs + decode ${avro.decodeMicros} µs = ${avro.totalMicros} µs  (target < 5 µs)`,
-  );
-  console.log(
-    `  raw ceiling:          ${ceiling.eventsPerSecond} events/s  (kafkajs JSON produce → consume, no DB)`,
-  );
-  for (const hopResult of results.hops as HopSummary[]) {
-    console.log(`  hop on ${hopResult.database}:`);
-    console.log(`    maximum:            ${hopResult.maxEventsPerSecond} events/s from a backlog`);
-    console.log(`    ratio hop / ceiling: ${hopResult.ratio}  (target ≥ 0.5)`);
+export function formatMessagingReport(report: MessagingReport): string {
+  const { avro, ceiling } = report;
+  const lines = [
+    `messaging benchmark, ${report.date} (Node ${report.node}, ${report.cores} cores)`,
+    'one hop: consume OrderPlaced → inbox + state + outbox in one transaction → publish BridgeReserved',
+    '',
+    `Avro work per event:  encode ${avro.encodeMicros} µs + decode ${avro.decodeMicros} µs = ${avro.totalMicros} µs  (target < 5 µs)`,
+    `raw ceiling:          ${ceiling.eventsPerSecond} events/s  (plain kafkajs, JSON, produce → consume, no database)`,
+  ];
+  for (const hopResult of report.hops) {
+    lines.push(
+      '',
+      `${TRANSPORT_LABELS[hopResult.transport]} on ${hopResult.databaseLabel}:`,
+      `  maximum ${hopResult.maxEventsPerSecond} events/s from a backlog of ${hopResult.backlog}; ratio to the raw ceiling ${hopResult.ratioToCeiling}${hopResult.transport === 'bus' ? '  (target ≥ 0.5)' : ''}`,
+    );
     for (const p of hopResult.paced) {
-      console.log(
-        `    offered ${String(p.offeredPerSecond).padStart(5)}/s  achieved ${String(p.achievedPerSecond).padStart(5)}/s  p50 ${p.p50Ms} ms  p99 ${p.p99Ms} ms  max ${p.maxMs} ms  (p50/p99 to the handler ${p.beforeHandlerP50Ms}/${p.beforeHandlerP99Ms} ms, from it ${p.afterHandlerP50Ms}/${p.afterHandlerP99Ms} ms)`,
+      lines.push(
+        `  offered ${String(p.offeredPerSecond).padStart(5)}/s  achieved ${String(p.achievedPerSecond).padStart(5)}/s  p50 ${p.latency.p50Ms} ms  p99 ${p.latency.p99Ms} ms  max ${p.latency.maxMs} ms  (p50/p99 to the handler ${p.toHandler.p50Ms}/${p.toHandler.p99Ms} ms, from it ${p.fromHandler.p50Ms}/${p.fromHandler.p99Ms} ms)`,
       );
     }
-    console.log(
-      `    p99 at half of maximum (${hopResult.halfOfMax}/s): ${hopResult.p99AtHalfOfMaxMs} ms  (target < 20 ms)`,
+    lines.push(
+      `  p99 at half of maximum (${hopResult.halfOfMax}/s): ${hopResult.p99AtHalfOfMaxMs} ms${hopResult.transport === 'bus' ? '  (target < 20 ms)' : ''}`,
+      `  verified: ${hopResult.verified.arrived} of ${hopResult.verified.produced} arrived, ${hopResult.verified.doubled} twice`,
     );
   }
-  console.log(`  results: ${file}`);
+  lines.push('');
+  for (const { database, ratio } of report.busOverNest) {
+    lines.push(`bus / NestJS Kafka transport on ${database}: ${ratio}×  (target ≥ 10×)`);
+  }
+  return lines.join('\n');
 }
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});

@@ -27,3 +27,17 @@ export function distribution(values: readonly number[]): Distribution {
     maxMs: round(sorted.at(-1) ?? Number.NaN, 0),
   };
 }
+
+/**
+ * The paths of a report's figures that came out missing: null, NaN or infinite once the report
+ * went through JSON (where NaN and Infinity become null).
+ */
+export function missingFigures(report: unknown): string[] {
+  const leaves = (value: unknown, path: string): [string, unknown][] =>
+    value !== null && typeof value === 'object'
+      ? Object.entries(value).flatMap(([key, inner]) => leaves(inner, `${path}.${key}`))
+      : [[path, value]];
+  return leaves(JSON.parse(JSON.stringify(report)), '$')
+    .filter(([, v]) => v === null || (typeof v === 'number' && !Number.isFinite(v)))
+    .map(([path]) => path);
+}
