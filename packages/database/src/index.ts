@@ -15,3 +15,4 @@ export {
   type RetentionPrunerOptions,
 } from './retention.ts';
 export { DataDirInUseError, lockDataDir } from './data-dir-lock.ts';
+export { lockKeys } from './keyed-locks.ts';

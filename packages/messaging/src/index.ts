@@ -29,7 +29,7 @@ export {
   UndecodableMessageError,
 } from './errors.ts';
 export { DEFAULT_PLAUSIBILITY, implausibility, type PlausibilityLimits } from './plausibility.ts';
-export { eventHandler, type EventHandlerClass } from './event-handler.ts';
+export { eventHandler, type EventHandlerClass, type EventHandlerOptions } from './event-handler.ts';
 export { Inbox } from './inbox.ts';
 export { inboxRetention, inboxRetentionDays } from './inbox-retention.ts';
 export { createMessaging, kafkaClientConfig, type Messaging, type MessagingOptions } from './messaging.ts';

@@ -5,6 +5,7 @@ import { waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchItem, EventConsumer, type EventHandler, HEADERS } from '../src/consumer.ts';
 import { listDeadLetters, replayDeadLetters } from '../src/dead-letters.ts';
+import { eventHandler } from '../src/event-handler.ts';
 import type { Messaging } from '../src/messaging.ts';
 import {
   headerText,
@@ -280,6 +281,83 @@ describe('batch handling', () => {
       expect([...handled].sort()).toEqual([...good].sort()); // each exactly once
       expect(Math.max(...batchSizes)).toBeGreaterThan(1);
     } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('runs a batched eventHandler once per record, in order, in one transaction per batch, its locks taken first', async () => {
+    const messaging = bus();
+    const bad = randomUUID();
+    const key = randomUUID();
+    const orders = Array.from({ length: 40 }, () => randomUUID());
+    class Bookings {
+      readonly handled: { orderId: string; tx: string }[] = [];
+      readonly lockedFirst: string[][] = [];
+      async book(tx: SqlExecutor, event: Placed): Promise<void> {
+        if (event.orderId === bad) throw new TypeError('unusable order');
+        const { rows } = await tx.query<{ tx: string }>('SELECT txid_current()::text AS tx');
+        this.handled.push({ orderId: event.orderId, tx: rows[0]?.tx ?? '' });
+      }
+    }
+    const bookings = new Bookings();
+    const Handler = eventHandler(TOPIC, Bookings, (target, tx, event) => target.book(tx, event), {
+      batched: {
+        lockFirst: async (target, _tx, events) => {
+          target.lockedFirst.push(events.map((e) => e.orderId));
+        },
+      },
+    });
+    // One key for all: one partition, whose order the handler must keep.
+    const producer = messaging.kafka.producer();
+    await producer.connect();
+    const send = (ids: readonly string[]) =>
+      producer.send({
+        topic: messaging.names.physical(TOPIC),
+        messages: ids.map((orderId) => ({
+          key,
+          value: messaging.serde.encode(TOPIC, { ...sampleEvent(TOPIC), orderId }),
+        })),
+      });
+    // A backlog before the consumer starts, so that it arrives in batches.
+    await send(orders.slice(0, 20));
+
+    const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
+      service,
+      handlers: [new Handler(bookings)],
+      database: database.db,
+      names: messaging.names,
+      retry: { attempts: 1, retryTopicAttempts: 0 },
+    });
+    await consumer.start();
+    try {
+      await waitFor(async () => (bookings.handled.length >= 20 ? true : undefined), {
+        description: 'the backlog to be handled',
+        timeoutMs: 30_000,
+      });
+      const backlog = [...bookings.handled];
+      expect(backlog.map((h) => h.orderId)).toEqual(orders.slice(0, 20));
+      expect(new Set(backlog.map((h) => h.tx)).size).toBeLessThan(20); // batches, not one transaction each
+      expect(bookings.lockedFirst[0]).toEqual(orders.slice(0, bookings.lockedFirst[0]?.length));
+      expect(bookings.lockedFirst[0]?.length).toBeGreaterThan(1);
+
+      // A bad record among the next: it alone is parked, the rest handled once each, in order.
+      await send([bad, ...orders.slice(20)]);
+      const dead = await readTopic(
+        messaging,
+        messaging.names.deadLetter(TOPIC, service),
+        (r) => r.length >= 1,
+      );
+      expect(dead).toHaveLength(1);
+      expect(headerText(dead[0]!, HEADERS.errorClass)).toBe('TypeError');
+      await waitFor(
+        async () => (orders.every((id) => bookings.handled.some((h) => h.orderId === id)) ? true : undefined),
+        { description: 'every good record to be handled', timeoutMs: 30_000 },
+      );
+      // The failed batch's work was rolled back and done again one by one: the last try of each counts.
+      const lastTry = new Map(bookings.handled.map((h, index) => [h.orderId, index]));
+      expect([...lastTry.entries()].sort((x, y) => x[1] - y[1]).map(([id]) => id)).toEqual(orders);
+    } finally {
+      await producer.disconnect();
       await consumer.stop();
     }
   });

@@ -208,6 +208,30 @@ describe('conference-bridge', () => {
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as { problems: { line: number }[] }).problems[0]?.line).toBe(1);
 
+    // A call of the file with an access code no reservation has is refused alone, by its lines.
+    const other = `cdr-${randomUUID()}`;
+    const stranger = `cdr-${randomUUID()}`;
+    const mixed = await fetch(`${service.url}/v1/calls/cdr`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'text/csv',
+        Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
+      },
+      body: [
+        csv.split('\n')[0],
+        `${stranger},000000000000,${t(0)},${t(5)},a,,no,${t(0)},${t(5)},0`,
+        `${other},${reservation?.accessCode},${t(20)},${t(30)},a,,no,${t(20)},${t(30)},0`,
+      ].join('\n'),
+    });
+    expect(mixed.status).toBe(200);
+    const partial = (await mixed.json()) as {
+      calls: { callId: string; status: string }[];
+      problems: { line: number; column?: string; message: string }[];
+    };
+    expect(partial.calls.map((c) => [c.callId, c.status])).toEqual([[other, 'COMPLETED']]);
+    expect(partial.problems.map((p) => [p.line, p.column])).toEqual([[2, 'access_code']]);
+    expect(partial.problems[0]?.message).toContain(stranger);
+
     const completed = await topics.read('conference.call-completed.v1', (es) =>
       es.some((e) => e.bridgeCallId === callId),
     );

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventMeta, EventOf } from '@switchboard/contracts';
 import { cursorPart, decodeCursor, type Page, type PageQuery, pageOf } from '@switchboard/domain';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
+import { lockKeys, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 import { z } from 'zod';
 import type { CallToRate } from '../rating/rating.ts';
@@ -68,7 +68,12 @@ export class CallsRepository {
    * it, a call and the rates it waits for, committed at the same moment, would each miss the other.
    */
   async lockCustomer(tx: SqlExecutor, customerId: string): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CUSTOMER_LOCK, customerId]);
+    await lockKeys(tx, CUSTOMER_LOCK, [customerId]);
+  }
+
+  /** Locks several customers at once, in an order every transaction shares (see lockCustomer). */
+  async lockCustomers(tx: SqlExecutor, customerIds: readonly string[]): Promise<void> {
+    await lockKeys(tx, CUSTOMER_LOCK, customerIds);
   }
 
   /** Stores a completed call, UNRATED; undefined when the call is known already. */

@@ -41,6 +41,17 @@ export class ChargeCallsUseCase {
     await this.rate(tx, call.customerId, [call]);
   }
 
+  /** Before a batch of calls: their customers' locks, in one order, so concurrent batches cannot deadlock. */
+  async lockCustomersOf(
+    tx: SqlExecutor,
+    events: readonly EventOf<'conference.call-completed.v1'>[],
+  ): Promise<void> {
+    await this.calls.lockCustomers(
+      tx,
+      events.map((event) => event.customerId),
+    );
+  }
+
   /** New rates arrived: rate the customer's calls that waited for them, or could not be rated. */
   async ratesChanged(tx: SqlExecutor, event: EventOf<'crm.contract-rates-changed.v1'>): Promise<void> {
     await this.calls.lockCustomer(tx, event.customerId);

@@ -16,7 +16,11 @@ export const BILLING_HANDLERS = [
     charging.ratesChanged(tx, event),
   ),
   // A completed call is rated and added to the customer's open invoice.
-  eventHandler('conference.call-completed.v1', ChargeCallsUseCase, (charging, tx, event) =>
-    charging.callCompleted(tx, event),
+  // A partition's calls are charged in one transaction, their customers locked first.
+  eventHandler(
+    'conference.call-completed.v1',
+    ChargeCallsUseCase,
+    (charging, tx, event) => charging.callCompleted(tx, event),
+    { batched: { lockFirst: (charging, tx, events) => charging.lockCustomersOf(tx, events) } },
   ),
 ];

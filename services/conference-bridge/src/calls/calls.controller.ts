@@ -14,7 +14,7 @@ import {
 } from '@switchboard/http';
 import { z } from 'zod';
 import { type CallEvent, callEventSchema } from './call-events.ts';
-import { CdrRejectedError } from './calls.errors.ts';
+import { CdrRejectedError, UnknownAccessCodeError } from './calls.errors.ts';
 import { CallsRepository } from './calls.repository.ts';
 import { eventCallId } from './event-call-id.ts';
 import { parseCdrCsv } from './cdr-csv.ts';
@@ -98,6 +98,8 @@ export class CallsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Import call-detail records (CSV, one row per participant connection) of a legacy bridge',
+    description:
+      'Each call is imported or refused on its own: `calls` lists those recorded, `problems` the lines of the file that were not imported and why (a row that cannot be read, a call with an unknown access code).',
   })
   @ApiConsumes('text/csv')
   @ApiBody({
@@ -114,9 +116,19 @@ export class CallsController {
     const { calls, problems } = parseCdrCsv(text);
     if (calls.length === 0)
       throw new CdrRejectedError(problems.length > 0 ? problems : [{ line: 1, message: 'no rows' }]);
-    const results: CallActivityResult[] = [];
-    for (const call of calls)
-      results.push(await this.record.execute(call.callId, call.events, caller.clientId));
-    return { calls: results, problems: [...problems] };
+    const { results, refused } = await this.record.executeMany(calls, caller.clientId);
+    const all = [
+      ...problems,
+      ...refused.flatMap(({ index, error }) => {
+        const call = calls[index];
+        return (call?.lines ?? []).map((line) => ({
+          line,
+          ...(error instanceof UnknownAccessCodeError && { column: 'access_code' }),
+          message: `not imported: call ${call?.callId}: ${error.message}`,
+        }));
+      }),
+    ].sort((a, b) => a.line - b.line);
+    if (results.length === 0) throw new CdrRejectedError(all);
+    return { calls: results, problems: all };
   }
 }

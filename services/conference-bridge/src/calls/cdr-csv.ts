@@ -7,6 +7,8 @@ import { type CallEvent, instantSchema } from './call-events.ts';
 export interface CdrCall {
   readonly callId: string;
   readonly events: readonly CallEvent[];
+  /** The file's lines of its rows (1-based). */
+  readonly lines: readonly number[];
 }
 
 /** Something wrong with the file, at a 1-based line and, where it is about one value, its column. */
@@ -157,6 +159,7 @@ export function parseCdrCsv(text: string): {
           callId,
           rows.map((row) => row.parsed).filter((row) => row !== undefined),
         ),
+        lines: rows.map((row) => row.line),
       });
       continue;
     }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type SqlDatabase } from '@switchboard/database';
+import { type SqlDatabase, type SqlExecutor } from '@switchboard/database';
+import { DomainError } from '@switchboard/domain';
 import { DATABASE } from '@switchboard/service';
 import { ReservationsRepository } from '../reservations/reservations.repository.ts';
 import { assembleCall } from './call-assembly.ts';
@@ -8,6 +9,9 @@ import type { CallEvent } from './call-events.ts';
 import { CallCompletedError, UnknownAccessCodeError } from './calls.errors.ts';
 import { CallsRepository } from './calls.repository.ts';
 import { eventCallId } from './event-call-id.ts';
+
+/** Calls of an imported file recorded per transaction. */
+const CHUNK = 500;
 
 export interface CallActivityResult {
   /** The bridge's own id of the call, as reported. */
@@ -35,29 +39,64 @@ export class RecordCallActivityUseCase {
   ) {}
 
   /** `actor`: the client id of the caller that reported the activity, carried on the event. */
-  async execute(
+  execute(callId: string, events: readonly CallEvent[], actor: string | null): Promise<CallActivityResult> {
+    return this.db.transaction((tx) => this.record(tx, callId, events, actor));
+  }
+
+  /**
+   * Records many calls' activity (an imported file) in one transaction per `CHUNK` calls, each
+   * call behind a savepoint: a call refused for its own sake (an unknown access code, an event
+   * after its completion) is rolled back alone and answered among `refused`, the others stand.
+   * Any other failure fails the whole chunk.
+   */
+  async executeMany(
+    calls: readonly { readonly callId: string; readonly events: readonly CallEvent[] }[],
+    actor: string | null,
+  ): Promise<{ results: CallActivityResult[]; refused: { index: number; error: DomainError }[] }> {
+    const results: CallActivityResult[] = [];
+    const refused: { index: number; error: DomainError }[] = [];
+    for (let start = 0; start < calls.length; start += CHUNK) {
+      await this.db.transaction(async (tx) => {
+        for (let index = start; index < Math.min(calls.length, start + CHUNK); index++) {
+          const call = calls[index];
+          if (!call) continue;
+          await tx.query('SAVEPOINT call');
+          try {
+            results.push(await this.record(tx, call.callId, call.events, actor));
+            await tx.query('RELEASE SAVEPOINT call');
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            await tx.query('ROLLBACK TO SAVEPOINT call');
+            refused.push({ index, error });
+          }
+        }
+      });
+    }
+    return { results, refused };
+  }
+
+  private async record(
+    tx: SqlExecutor,
     callId: string,
     events: readonly CallEvent[],
     actor: string | null,
   ): Promise<CallActivityResult> {
     const published = eventCallId(callId);
-    return this.db.transaction(async (tx) => {
-      const status = await this.calls.open(tx, callId);
-      for (const event of events) {
-        if (event.type === 'CALL_STARTED' && !(await this.reservations.byAccessCode(tx, event.accessCode)))
-          throw new UnknownAccessCodeError();
-      }
-      const added = await this.calls.addEvents(tx, callId, events);
-      const duplicates = events.length - added;
-      if (status === 'COMPLETED') {
-        if (added > 0) throw new CallCompletedError(callId);
-        return { callId, eventCallId: published, status, duplicates };
-      }
-      const assembly = assembleCall(await this.calls.events(tx, callId));
-      if (!assembly.complete) return { callId, eventCallId: published, status: 'OPEN', duplicates };
-      if (!(await this.completion.complete(tx, callId, assembly.call, actor)))
+    const status = await this.calls.open(tx, callId);
+    for (const event of events) {
+      if (event.type === 'CALL_STARTED' && !(await this.reservations.byAccessCode(tx, event.accessCode)))
         throw new UnknownAccessCodeError();
-      return { callId, eventCallId: published, status: 'COMPLETED', duplicates };
-    });
+    }
+    const added = await this.calls.addEvents(tx, callId, events);
+    const duplicates = events.length - added;
+    if (status === 'COMPLETED') {
+      if (added > 0) throw new CallCompletedError(callId);
+      return { callId, eventCallId: published, status, duplicates };
+    }
+    const assembly = assembleCall(await this.calls.events(tx, callId));
+    if (!assembly.complete) return { callId, eventCallId: published, status: 'OPEN', duplicates };
+    if (!(await this.completion.complete(tx, callId, assembly.call, actor)))
+      throw new UnknownAccessCodeError();
+    return { callId, eventCallId: published, status: 'COMPLETED', duplicates };
   }
 }

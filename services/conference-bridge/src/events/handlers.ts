@@ -5,8 +5,14 @@ import { ReserveBridgeUseCase } from '../reservations/reserve-bridge.use-case.ts
 /** What conference-bridge consumes: each topic and what it does with an event of it. */
 export const CONFERENCE_BRIDGE_HANDLERS = [
   // A placed order gets ports and an access code, or is rejected with the reason.
-  eventHandler('orders.order-placed.v1', ReserveBridgeUseCase, (reserve, tx, event) =>
-    reserve.execute(tx, event),
+  // Placements are decided under one allocation lock anyway: a batch of them takes one transaction.
+  eventHandler(
+    'orders.order-placed.v1',
+    ReserveBridgeUseCase,
+    (reserve, tx, event) => reserve.execute(tx, event),
+    {
+      batched: true,
+    },
   ),
   // Frees the cancelled order's ports and access code.
   eventHandler('orders.order-cancelled.v1', ReservationsRepository, async (reservations, tx, event) => {

@@ -4,8 +4,14 @@ import { FollowBillingUseCase } from '../billing-summary/follow-billing.use-case
 /** What crm consumes: each topic and what it does with an event of it. */
 export const CRM_HANDLERS = [
   // Charges and invoices keep each customer's billing summary current.
-  eventHandler('billing.call-charged.v1', FollowBillingUseCase, (follow, tx, event) =>
-    follow.charged(tx, event),
+  // A customer's charges share its partition: a batch of them takes one transaction.
+  eventHandler(
+    'billing.call-charged.v1',
+    FollowBillingUseCase,
+    (follow, tx, event) => follow.charged(tx, event),
+    {
+      batched: true,
+    },
   ),
   eventHandler('billing.invoice-issued.v1', FollowBillingUseCase, (follow, tx, event) =>
     follow.invoiced(tx, event),

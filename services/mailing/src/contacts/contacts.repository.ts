@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CustomerRegistered, CustomerSegment, CustomerUpdated } from '@switchboard/contracts';
-import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
+import { lockKeys, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
 import { DATABASE } from '@switchboard/service';
 
 /** The class of the per-customer transaction lock (`lockCustomer`). */
@@ -66,7 +66,12 @@ export class ContactsRepository {
    * in another transaction — another partition, another process — would miss it and wait for good.
    */
   async lockCustomer(tx: SqlExecutor, customerId: string): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CONTACT_LOCK, customerId]);
+    await lockKeys(tx, CONTACT_LOCK, [customerId]);
+  }
+
+  /** Locks several customers at once, in an order every transaction shares (see lockCustomer). */
+  async lockCustomers(tx: SqlExecutor, customerIds: readonly string[]): Promise<void> {
+    await lockKeys(tx, CONTACT_LOCK, customerIds);
   }
 
   /**

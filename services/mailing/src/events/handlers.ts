@@ -12,8 +12,12 @@ export const MAILING_HANDLERS = [
     contacts.execute(tx, event),
   ),
   // A reserved bridge: the customer gets the dial-in details by email.
-  eventHandler('conference.bridge-reserved.v1', QueueMailUseCase, (queue, tx, event, context) =>
-    queue.bookingConfirmation(tx, event, context.trace),
+  // A batch of them in one transaction, their customers locked first.
+  eventHandler(
+    'conference.bridge-reserved.v1',
+    QueueMailUseCase,
+    (queue, tx, event, context) => queue.bookingConfirmation(tx, event, context.trace),
+    { batched: { lockFirst: (queue, tx, events) => queue.lockCustomersOf(tx, events) } },
   ),
   // An issued invoice: the customer gets it by email, the PDF attached.
   eventHandler('billing.invoice-issued.v1', QueueMailUseCase, (queue, tx, event, context) =>

@@ -25,6 +25,14 @@ export class QueueMailUseCase {
     private readonly dispatcher: MailDispatcher,
   ) {}
 
+  /** Before a batch of events: their customers' locks, in one order, so concurrent batches cannot deadlock. */
+  lockCustomersOf(tx: SqlExecutor, events: readonly { readonly customerId: string }[]): Promise<void> {
+    return this.contacts.lockCustomers(
+      tx,
+      events.map((event) => event.customerId),
+    );
+  }
+
   bookingConfirmation(tx: SqlExecutor, event: BridgeReserved, trace: Context): Promise<void> {
     return this.queue(tx, {
       dedupeKey: `booking:${event.reservationId}`,

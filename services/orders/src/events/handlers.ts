@@ -13,8 +13,12 @@ export const ORDERS_HANDLERS = [
     customers.remember(tx, event.customerId),
   ),
   // The bridge's answer confirms the order (with dial-in details) or rejects it.
-  eventHandler('conference.bridge-reserved.v1', FollowBridgeAnswerUseCase, (follow, tx, event) =>
-    follow.reserved(tx, event),
+  // Each answer locks only its own order: a batch of them takes one transaction.
+  eventHandler(
+    'conference.bridge-reserved.v1',
+    FollowBridgeAnswerUseCase,
+    (follow, tx, event) => follow.reserved(tx, event),
+    { batched: true },
   ),
   eventHandler('conference.bridge-rejected.v1', FollowBridgeAnswerUseCase, (follow, tx, event) =>
     follow.rejected(tx, event),
