@@ -362,7 +362,9 @@ describeOnEachDatabase('billing on %s', 'billing', (database) => {
     expect(await closed(service, '2026-10', { customerId })).toMatchObject({ invoicesIssued: 0 });
     const late = callCompleted(customerId, Date.parse('2026-10-30T09:00:00Z'));
     await topics.publish('conference.call-completed.v1', late);
-    await chargesOf(late.callId);
+    // The period's totals count the issued invoice's call and the late one.
+    const [lateCharge] = await chargesOf(late.callId);
+    expect(lateCharge).toMatchObject({ total: eur(206), periodChargesToDate: eur(412), periodCallCount: 2 });
     const [lateInvoice] = await issuedBy(service, (await closed(service, '2026-10', { customerId })).id);
     const [prefix, year, sequence] = (invoice?.number ?? '').split('-');
     expect(lateInvoice?.number).toBe(`${prefix}-${year}-${String(Number(sequence) + 1).padStart(6, '0')}`);

@@ -113,14 +113,19 @@ export class InvoicesRepository {
         total.amountMinor,
       ],
     );
-    await tx.query(
-      `UPDATE invoices SET total_minor = total_minor + $2, call_count = call_count + 1 WHERE id = $1`,
-      [charge.invoiceId, total.amountMinor],
-    );
+    // The period's totals from its invoices (each keeps its own), not by summing its charges: one
+    // row or two per call, however many calls the customer made this month.
     const { rows } = await tx.query<{ total: string | number; count: string | number }>(
-      `SELECT coalesce(sum(total_minor), 0) AS total, count(*) AS count FROM charges
-       WHERE customer_id = $1 AND period = $2 AND currency = $3`,
-      [charge.customerId, charge.period, total.currency],
+      `WITH added AS (
+         UPDATE invoices SET total_minor = total_minor + $2, call_count = call_count + 1 WHERE id = $1
+         RETURNING total_minor, call_count
+       )
+       SELECT added.total_minor + coalesce(others.total, 0) AS total, added.call_count + coalesce(others.count, 0) AS count
+       FROM added, (
+         SELECT sum(total_minor) AS total, sum(call_count) AS count FROM invoices
+         WHERE customer_id = $3 AND period = $4 AND currency = $5 AND id <> $1
+       ) AS others`,
+      [charge.invoiceId, total.amountMinor, charge.customerId, charge.period, total.currency],
     );
     return { chargesToDate: Number(rows[0]?.total ?? 0), callCount: Number(rows[0]?.count ?? 0) };
   }
