@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_ARGS } from '@switchboard/config';
 import { signInToConsole, stackPaths, userPasswordFile, writeScrapeTargets } from '@switchboard/stack';
 import { knownClientSecret, stackEndpoints, testKafka, waitFor } from '@switchboard/testing';
 import type { Browser, Page } from 'playwright-core';
@@ -36,7 +37,7 @@ export async function startConsole(system: System): Promise<RunningConsole> {
   const output: string[] = [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'services', 'console', 'dist', 'main.js')],
+    [...SERVICE_NODE_ARGS, join(ROOT, 'services', 'console', 'dist', 'main.js')],
     {
       cwd: join(ROOT, 'services', 'console'),
       env: {

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_ARGS } from '@switchboard/config';
 import { scopesOf, type TopicName } from '@switchboard/contracts';
 import {
   accessToken,
@@ -138,7 +139,7 @@ export async function startSystem(
   );
 
   const spawnService = (name: ServiceName, port: number): ChildProcess =>
-    spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+    spawn(process.execPath, [...SERVICE_NODE_ARGS, join(ROOT, 'services', name, 'dist', 'main.js')], {
       cwd: join(ROOT, 'services', name),
       env: {
         ...process.env,

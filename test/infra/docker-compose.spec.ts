@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CONSOLE_PORT, DEFAULT_PORTS } from '@switchboard/config';
+import { CONSOLE_PORT, DEFAULT_PORTS, SERVICE_NODE_ARGS } from '@switchboard/config';
 import { kafkaPrincipals } from '@switchboard/messaging';
 import { LOCAL_ENDPOINTS } from '@switchboard/stack';
 import { serviceDatabases } from '../../infra/stack/src/components/postgres.ts';
@@ -265,6 +265,15 @@ describe('docker-compose.yml', () => {
       expect(existsSync(join(ROOT, 'services', name, 'Dockerfile'))).toBe(false);
     });
 
+    it('starts from its package scripts with the Node.js options of every other start', () => {
+      const { scripts } = JSON.parse(readFileSync(join(ROOT, 'services', name, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      };
+      const node = ['node', ...SERVICE_NODE_ARGS, 'dist/main.js'].join(' ');
+      expect(scripts['start:prod']).toBe(node);
+      expect(scripts.start).toBe(`tsc -b && ${node}`);
+    });
+
     it('has a folder of its own in the image for every volume it mounts there, owned by node', () => {
       for (const volume of service.volumes ?? []) {
         const [source = '', target = ''] = volume.split(':');
@@ -377,7 +386,8 @@ describe(SERVICE_DOCKERFILE, () => {
     }
   });
 
-  it('runs the deployed service as node on PORT, with a readiness healthcheck on the same port', () => {
+  it('runs the deployed service as node on PORT, with the Node.js options of every other start, and a readiness healthcheck on the same port', () => {
+    const cmd = `CMD ${JSON.stringify(['node', ...SERVICE_NODE_ARGS, 'dist/main.js'])}`.replaceAll(',', ', ');
     expect(runtime).toEqual(
       expect.arrayContaining([
         'ARG PORT',
@@ -386,7 +396,7 @@ describe(SERVICE_DOCKERFILE, () => {
         'COPY --from=build /out ./',
         'USER node',
         'EXPOSE ${PORT}',
-        'CMD ["node", "dist/main.js"]',
+        cmd,
       ]),
     );
     expect(runtime).toContainEqual(
@@ -397,6 +407,6 @@ describe(SERVICE_DOCKERFILE, () => {
     );
     const healthcheck = runtime.find((line) => line.startsWith('HEALTHCHECK')) ?? '';
     expect(healthcheck).toContain("fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready')");
-    expect(runtime.at(-1)).toBe('CMD ["node", "dist/main.js"]');
+    expect(runtime.at(-1)).toBe(cmd);
   });
 });

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.ts';
 import { pgliteDatabase, postgresDatabase, type SqlDatabase } from './sql.ts';
@@ -50,6 +50,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
   const release = await lockDataDir(options.dataDir);
   let pglite: PGlite;
   try {
+    // Loaded only here, so a service on PostgreSQL never holds PGlite's code.
+    const { PGlite } = await import('@electric-sql/pglite');
     pglite = await PGlite.create(options.dataDir);
   } catch (error) {
     await release();

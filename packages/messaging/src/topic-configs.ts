@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
+import type { Admin } from '@platformatic/kafka';
 import type { KafkaSecurity } from '@switchboard/config';
 import type { AlterTopicConfigs } from './topics.ts';
 
@@ -7,7 +7,8 @@ import type { AlterTopicConfigs } from './topics.ts';
  * Topic configs changed the way KIP-339 asks: IncrementalAlterConfigs sets the configs named and
  * leaves every other, where kafkajs has only AlterConfigs, which replaces a topic's whole set of
  * overrides (and so drops what an operator set by hand). kafkajs has no such request; Platformatic's
- * client has, and is used here for this one call, as the same principal.
+ * client has, and is used here for this one call, as the same principal. It is imported only when
+ * a config is to change: loaded with the bus, it would add some 50 MB to every service's memory.
  */
 export function incrementalConfigs(
   clientId: string,
@@ -15,31 +16,31 @@ export function incrementalConfigs(
   security: KafkaSecurity,
 ): { readonly alter: AlterTopicConfigs; close(): Promise<void> } {
   let admin: Admin | undefined;
-  const connect = (): Admin =>
-    (admin ??= new Admin({
-      clientId,
-      bootstrapBrokers: [...brokers],
-      ...(security.sasl && {
-        sasl: {
-          mechanism: security.sasl.mechanism,
-          username: security.sasl.username,
-          password: security.sasl.password,
-        },
-      }),
-      ...(security.tls && {
-        tls: security.tls.caFile ? { ca: readFileSync(security.tls.caFile, 'utf8') } : {},
-      }),
-    }));
   return {
     async alter(alterations) {
       if (alterations.length === 0) return;
-      await connect().incrementalAlterConfigs({
+      const kafka = await import('@platformatic/kafka');
+      admin ??= new kafka.Admin({
+        clientId,
+        bootstrapBrokers: [...brokers],
+        ...(security.sasl && {
+          sasl: {
+            mechanism: security.sasl.mechanism,
+            username: security.sasl.username,
+            password: security.sasl.password,
+          },
+        }),
+        ...(security.tls && {
+          tls: security.tls.caFile ? { ca: readFileSync(security.tls.caFile, 'utf8') } : {},
+        }),
+      });
+      await admin.incrementalAlterConfigs({
         resources: alterations.map((a) => ({
-          resourceType: ConfigResourceTypes.TOPIC,
+          resourceType: kafka.ConfigResourceTypes.TOPIC,
           resourceName: a.topic,
           configs: Object.entries(a.set).map(([name, value]) => ({
             name,
-            configOperation: IncrementalAlterConfigOperationTypes.SET,
+            configOperation: kafka.IncrementalAlterConfigOperationTypes.SET,
             value,
           })),
         })),

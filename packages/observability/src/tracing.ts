@@ -4,23 +4,27 @@
  * only then import the application: the instrumentations patch http and express as they load.
  */
 import { createRequire } from 'node:module';
-import type { Attributes } from '@opentelemetry/api';
+import { type Attributes, context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import {
   defaultResource,
+  detectResources,
   envDetector,
   hostDetector,
   osDetector,
   resourceFromAttributes,
   serviceInstanceIdDetector,
 } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import {
   ATTR_CLIENT_ADDRESS,
+  ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
   ATTR_URL_QUERY,
 } from '@opentelemetry/semantic-conventions';
@@ -92,21 +96,35 @@ export function startTracing(options: TracingOptions): Tracing {
             scheduledDelayMillis: EXPORT_DELAY_MS,
           }),
         ];
-  const sdk = new NodeSDK({
-    serviceName: options.service,
-    resource:
-      options.version === undefined
-        ? defaultResource()
-        : defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_VERSION]: options.version })),
-    // Not the process detector: it records the command line, which may hold secrets.
-    resourceDetectors: [envDetector, hostDetector, osDetector, serviceInstanceIdDetector],
+  // The tracer provider, context manager and propagators, set up by hand rather than by
+  // @opentelemetry/sdk-node: that package loads every exporter it could be configured with
+  // (OTLP over gRPC and protobuf, Zipkin, Prometheus, logs, metrics), some 25 MB of each service's
+  // memory for code never run here.
+  const provider = new TracerProvider({
+    resource: defaultResource()
+      // Not the process detector: it records the command line, which may hold secrets.
+      .merge(
+        detectResources({ detectors: [envDetector, hostDetector, osDetector, serviceInstanceIdDetector] }),
+      )
+      .merge(
+        resourceFromAttributes({
+          [ATTR_SERVICE_NAME]: options.service,
+          ...(options.version === undefined ? {} : { [ATTR_SERVICE_VERSION]: options.version }),
+        }),
+      ),
     // The redactor comes first and is always there, so spans exist (and carry trace ids into
     // logs and Kafka headers) even when nothing exports them.
     spanProcessors: [new UrlQueryRedactor(), ...exporting, ...(options.spanProcessors ?? [])],
-    // Metrics are Prometheus (see Metrics); logs are pino lines on stdout. Without these empty
-    // lists the SDK would push both over OTLP to localhost by default.
-    metricReaders: [],
-    logRecordProcessors: [],
+  });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  trace.setGlobalTracerProvider(provider);
+  // Metrics are Prometheus (see Metrics); logs are pino lines on stdout: neither goes over OTLP.
+  registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => isOperationalPath(request.url),
@@ -124,11 +142,10 @@ export function startTracing(options: TracingOptions): Tracing {
       new NestInstrumentation(),
     ],
   });
-  sdk.start();
 
   let stopping: Promise<void> | undefined;
   const tracing: Tracing = {
-    shutdown: () => (stopping ??= sdk.shutdown()),
+    shutdown: () => (stopping ??= provider.shutdown()),
   };
   globals[STARTED] = { service: options.service, tracing };
   return tracing;
@@ -150,13 +167,12 @@ interface ImportInTheMiddleHooks {
  * NestJS 12 is ES modules only, and it imports express; require-in-the-middle, which the
  * instrumentations use by default, sees only `require()`. import-in-the-middle's in-thread loader
  * hook lets them patch ES module imports too. It is the copy that @opentelemetry/instrumentation
- * depends on (reached through the SDK), so the hook and the instrumentations share one registry.
+ * depends on, so the hook and the instrumentations share one registry.
  */
 function registerEsmHooks(): void {
   try {
     const fromHere = createRequire(import.meta.url);
-    const fromSdk = createRequire(fromHere.resolve('@opentelemetry/sdk-node'));
-    const fromInstrumentation = createRequire(fromSdk.resolve('@opentelemetry/instrumentation'));
+    const fromInstrumentation = createRequire(fromHere.resolve('@opentelemetry/instrumentation'));
     const hooks = fromInstrumentation('import-in-the-middle/register-hooks.mjs') as ImportInTheMiddleHooks;
     if (!hooks.supportsSyncHooks()) {
       process.emitWarning(
