@@ -24,6 +24,20 @@ export interface EventHandlerOptions<T extends TopicName = TopicName, Target = u
     | true
     | {
         readonly lockFirst: (target: Target, tx: SqlExecutor, events: readonly EventOf<T>[]) => Promise<void>;
+      }
+    | {
+        /**
+         * Handles the whole batch at once, in its order, instead of one event after the other: for
+         * a handler whose work per event is several statements, which it can then do once per
+         * batch. Each item carries its record's trace context (`item.context.trace`), for what the
+         * handler stores or enqueues for it. The function given to `eventHandler` still handles a
+         * record alone, when its batch failed: the two should do the same.
+         */
+        readonly handleAll: (
+          target: Target,
+          tx: SqlExecutor,
+          items: readonly BatchItem<T>[],
+        ) => Promise<void>;
       };
 }
 
@@ -54,6 +68,10 @@ export function eventHandler<T extends TopicName, Target>(
     /** Present only when the handler is `batched`: the bus then hands it whole batches. */
     readonly handleBatch = batched
       ? async (tx: SqlExecutor, items: readonly BatchItem<T>[]): Promise<void> => {
+          if (batched !== true && 'handleAll' in batched) {
+            await batched.handleAll(this.target, tx, items);
+            return;
+          }
           if (batched !== true) {
             const events = items.map((item) => item.event);
             await batched.lockFirst(this.target, tx, events);

@@ -228,6 +228,37 @@ describe('batch handling', () => {
   beforeAll(async () => (database = await messagingDatabase()));
   afterAll(() => database.close());
 
+  /** Sends order-placed records on one key, so one partition whose order matters; consumes them with `handler`. */
+  async function onePartition(messaging: Messaging, handler: EventHandler<typeof TOPIC>) {
+    const key = randomUUID();
+    const producer = messaging.kafka.producer();
+    await producer.connect();
+    const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
+      service,
+      handlers: [handler],
+      database: database.db,
+      names: messaging.names,
+      retry: { attempts: 1, retryTopicAttempts: 0 },
+    });
+    return {
+      consumer,
+      send: (ids: readonly string[]) =>
+        producer.send({
+          topic: messaging.names.physical(TOPIC),
+          messages: ids.map((orderId) => ({
+            key,
+            value: messaging.serde.encode(TOPIC, { ...sampleEvent(TOPIC), orderId }),
+          })),
+        }),
+      /** The dead letters, once there is one. */
+      parked: () => readTopic(messaging, messaging.names.deadLetter(TOPIC, service), (r) => r.length >= 1),
+      stop: async () => {
+        await producer.disconnect();
+        await consumer.stop();
+      },
+    };
+  }
+
   it("hands a partition's records over together, and one bad record fails only itself", async () => {
     const messaging = bus();
     const bad = randomUUID();
@@ -288,7 +319,6 @@ describe('batch handling', () => {
   it('runs a batched eventHandler once per record, in order, in one transaction per batch, its locks taken first', async () => {
     const messaging = bus();
     const bad = randomUUID();
-    const key = randomUUID();
     const orders = Array.from({ length: 40 }, () => randomUUID());
     class Bookings {
       readonly handled: { orderId: string; tx: string }[] = [];
@@ -307,27 +337,9 @@ describe('batch handling', () => {
         },
       },
     });
-    // One key for all: one partition, whose order the handler must keep.
-    const producer = messaging.kafka.producer();
-    await producer.connect();
-    const send = (ids: readonly string[]) =>
-      producer.send({
-        topic: messaging.names.physical(TOPIC),
-        messages: ids.map((orderId) => ({
-          key,
-          value: messaging.serde.encode(TOPIC, { ...sampleEvent(TOPIC), orderId }),
-        })),
-      });
+    const { consumer, send, parked, stop } = await onePartition(messaging, new Handler(bookings));
     // A backlog before the consumer starts, so that it arrives in batches.
     await send(orders.slice(0, 20));
-
-    const consumer = new EventConsumer(messaging.kafka, messaging.serde, messaging.publisher, {
-      service,
-      handlers: [new Handler(bookings)],
-      database: database.db,
-      names: messaging.names,
-      retry: { attempts: 1, retryTopicAttempts: 0 },
-    });
     await consumer.start();
     try {
       await waitFor(async () => (bookings.handled.length >= 20 ? true : undefined), {
@@ -342,11 +354,7 @@ describe('batch handling', () => {
 
       // A bad record among the next: it alone is parked, the rest handled once each, in order.
       await send([bad, ...orders.slice(20)]);
-      const dead = await readTopic(
-        messaging,
-        messaging.names.deadLetter(TOPIC, service),
-        (r) => r.length >= 1,
-      );
+      const dead = await parked();
       expect(dead).toHaveLength(1);
       expect(headerText(dead[0]!, HEADERS.errorClass)).toBe('TypeError');
       await waitFor(
@@ -357,8 +365,62 @@ describe('batch handling', () => {
       const lastTry = new Map(bookings.handled.map((h, index) => [h.orderId, index]));
       expect([...lastTry.entries()].sort((x, y) => x[1] - y[1]).map(([id]) => id)).toEqual(orders);
     } finally {
-      await producer.disconnect();
-      await consumer.stop();
+      await stop();
+    }
+  });
+
+  it("hands a handleAll eventHandler each batch whole, in order, with every record's context, and a failed batch's records to the one-event function", async () => {
+    const messaging = bus();
+    const bad = randomUUID();
+    const orders = Array.from({ length: 40 }, () => randomUUID());
+    class Bookings {
+      readonly batches: { orderIds: string[]; offsets: number[] }[] = [];
+      readonly alone: string[] = [];
+      async bookAll(_tx: SqlExecutor, items: readonly BatchItem<typeof TOPIC>[]): Promise<void> {
+        if (items.some((item) => item.event.orderId === bad)) throw new TypeError('unusable order');
+        this.batches.push({
+          orderIds: items.map((item) => item.event.orderId),
+          offsets: items.map((item) => Number(item.context.offset)),
+        });
+      }
+      async book(_tx: SqlExecutor, event: Placed): Promise<void> {
+        if (event.orderId === bad) throw new TypeError('unusable order');
+        this.alone.push(event.orderId);
+      }
+    }
+    const bookings = new Bookings();
+    const Handler = eventHandler(TOPIC, Bookings, (target, tx, event) => target.book(tx, event), {
+      batched: { handleAll: (target, tx, items) => target.bookAll(tx, items) },
+    });
+    const { consumer, send, parked, stop } = await onePartition(messaging, new Handler(bookings));
+    // A backlog before the consumer starts, so that it arrives in batches.
+    await send(orders.slice(0, 20));
+    await consumer.start();
+    try {
+      const handled = () => [...bookings.batches.flatMap((b) => b.orderIds), ...bookings.alone];
+      await waitFor(async () => (handled().length >= 20 ? true : undefined), {
+        description: 'the backlog to be handled',
+        timeoutMs: 30_000,
+      });
+      expect(bookings.alone).toEqual([]);
+      expect(bookings.batches.flatMap((b) => b.orderIds)).toEqual(orders.slice(0, 20));
+      expect(bookings.batches.length).toBeLessThan(20);
+      // Each item with its own record's context: the partition's offsets, one after the other.
+      const offsets = bookings.batches.flatMap((b) => b.offsets);
+      expect(offsets).toEqual(offsets.map((_, index) => (offsets[0] ?? 0) + index));
+
+      // A bad record: its batch is handled again record by record, the bad one alone parked.
+      await send([bad, ...orders.slice(20)]);
+      const dead = await parked();
+      expect(dead).toHaveLength(1);
+      await waitFor(async () => (orders.every((id) => handled().includes(id)) ? true : undefined), {
+        description: 'every good record to be handled',
+        timeoutMs: 30_000,
+      });
+      expect(bookings.alone.length).toBeGreaterThan(0);
+      expect(handled().sort()).toEqual([...orders].sort()); // each once
+    } finally {
+      await stop();
     }
   });
 });

@@ -195,6 +195,56 @@ describeOnEachDatabase('billing on %s', 'billing', (database) => {
     expect((await service.request(`/v1/invoices/${invoice?.id}/pdf`)).status).toBe(409);
   });
 
+  it("charges a backlog of several customers' calls once each, every charge with the period's totals up to it", async () => {
+    const customers = Array.from({ length: 4 }, () => randomUUID());
+    for (const customerId of customers) {
+      await topics.publish('crm.customer-registered.v1', customerRegistered(customerId));
+      await topics.publish(
+        'crm.contract-rates-changed.v1',
+        ratesChanged(customerId, 1, Date.parse('2026-01-01T00:00:00Z')),
+      );
+    }
+    for (const customerId of customers) {
+      await waitFor(
+        async () =>
+          (await service.request(`/v1/customers/${customerId}/rates`)).status === 200 ? true : undefined,
+        { description: 'billing knows the rates' },
+      );
+    }
+    // 30 calls each, interleaved, published at once: they reach billing in batches.
+    const calls = Array.from({ length: 30 }, (_, index) =>
+      customers.map((customerId) =>
+        callCompleted(customerId, Date.parse('2026-11-02T08:00:00Z') + index * MINUTE),
+      ),
+    ).flat();
+    await Promise.all(calls.map((call) => topics.publish('conference.call-completed.v1', call)));
+
+    const ids = new Set(calls.map((call) => call.callId));
+    const charges = (
+      await topics.read(
+        'billing.call-charged.v1',
+        (es) => es.filter((e) => ids.has(e.callId)).length >= ids.size,
+      )
+    ).filter((e) => ids.has(e.callId));
+    expect(charges.map((c) => c.callId).sort()).toEqual([...ids].sort());
+    for (const customerId of customers) {
+      const own = charges.filter((c) => c.customerId === customerId);
+      expect(own.map((c) => c.periodCallCount).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 30 }, (_, index) => index + 1),
+      );
+      for (const charge of own) {
+        expect(charge).toMatchObject({
+          total: eur(206),
+          periodChargesToDate: eur(206 * charge.periodCallCount),
+        });
+      }
+      expect(new Set(own.map((c) => c.invoiceId)).size).toBe(1);
+      expect(await invoicesOf(customerId)).toMatchObject([
+        { status: 'OPEN', callCount: 30, total: eur(206 * 30) },
+      ]);
+    }
+  });
+
   it('holds a call whose rates are unknown, lists it for review, and rates it when they arrive', async () => {
     const customerId = randomUUID();
     const call = callCompleted(customerId, Date.parse('2026-11-11T09:00:00Z'));

@@ -76,37 +76,55 @@ export class CallsRepository {
     await lockKeys(tx, CUSTOMER_LOCK, customerIds);
   }
 
-  /** Stores a completed call, UNRATED; undefined when the call is known already. */
-  async insert(
+  /**
+   * Stores completed calls, UNRATED, in one statement; answers those it stored, in the given
+   * order (a call known already, published again under a new event id, is left out).
+   */
+  async insertMany(
     tx: SqlExecutor,
-    event: EventOf<'conference.call-completed.v1'>,
-    traceContext: Record<string, string>,
-  ): Promise<StoredCall | undefined> {
+    calls: readonly {
+      readonly event: EventOf<'conference.call-completed.v1'>;
+      readonly traceContext: Record<string, string>;
+    }[],
+  ): Promise<StoredCall[]> {
+    if (calls.length === 0) return [];
     const { rows } = await tx.query<CallRow>(
       `INSERT INTO calls (call_id, customer_id, order_id, started_at, ended_at, participants,
          recording_seconds, status, event_meta, trace_context)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'UNRATED', $8, $9)
+       SELECT call_id, customer_id, order_id, started_at, ended_at, participants, recording_seconds,
+         'UNRATED', event_meta, trace_context
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[],
+         $6::jsonb[], $7::bigint[], $8::jsonb[], $9::jsonb[])
+         AS c(call_id, customer_id, order_id, started_at, ended_at, participants, recording_seconds,
+           event_meta, trace_context)
        ON CONFLICT (call_id) DO NOTHING RETURNING *`,
       [
-        event.callId,
-        event.customerId,
-        event.orderId,
-        new Date(event.startedAt),
-        new Date(event.endedAt),
-        JSON.stringify(
-          event.participants.map((p) => ({
-            participantId: p.participantId,
-            tollFree: p.tollFree,
-            joinedAt: p.joinedAt,
-            leftAt: p.leftAt,
-          })),
+        calls.map(({ event }) => event.callId),
+        calls.map(({ event }) => event.customerId),
+        calls.map(({ event }) => event.orderId),
+        calls.map(({ event }) => new Date(event.startedAt)),
+        calls.map(({ event }) => new Date(event.endedAt)),
+        calls.map(({ event }) =>
+          JSON.stringify(
+            event.participants.map((p) => ({
+              participantId: p.participantId,
+              tollFree: p.tollFree,
+              joinedAt: p.joinedAt,
+              leftAt: p.leftAt,
+            })),
+          ),
         ),
-        event.recordingSeconds,
-        JSON.stringify(event.meta),
-        JSON.stringify(traceContext),
+        calls.map(({ event }) => event.recordingSeconds),
+        calls.map(({ event }) => JSON.stringify(event.meta)),
+        calls.map(({ traceContext }) => JSON.stringify(traceContext)),
       ],
     );
-    return rows[0] ? toCall(rows[0]) : undefined;
+    const stored = new Map(rows.map((row) => [row.call_id, toCall(row)]));
+    return calls.flatMap(({ event }) => {
+      const call = stored.get(event.callId.toLowerCase());
+      stored.delete(event.callId.toLowerCase());
+      return call ? [call] : [];
+    });
   }
 
   /** A customer's unrated calls, oldest first, locked for the rest of the transaction. */
@@ -118,11 +136,12 @@ export class CallsRepository {
     return rows.map(toCall);
   }
 
-  async markRated(tx: SqlExecutor, callId: string): Promise<void> {
+  async markRated(tx: SqlExecutor, callIds: readonly string[]): Promise<void> {
+    if (callIds.length === 0) return;
     await tx.query(
       `UPDATE calls SET status = 'RATED', rated_at = now(), hold_reason = NULL, held_at = NULL
-       WHERE call_id = $1`,
-      [callId],
+       WHERE call_id = ANY($1::uuid[])`,
+      [callIds],
     );
   }
 

@@ -130,13 +130,19 @@ export class CustomersRepository {
     return rows.length > 0;
   }
 
-  /** Every version of a customer's rates, oldest first. */
-  async ratesHistory(tx: SqlExecutor, customerId: string): Promise<StoredRates[]> {
+  /**
+   * Every version of each customer's rates, oldest first, in one statement: by customer id as
+   * billing stores it (lower case), an empty list for a customer without rates.
+   */
+  async ratesHistories(tx: SqlExecutor, customerIds: readonly string[]): Promise<Map<string, StoredRates[]>> {
+    const ids = [...new Set(customerIds.map((id) => id.toLowerCase()))];
+    const histories = new Map(ids.map((id) => [id, [] as StoredRates[]]));
     const { rows } = await tx.query<RatesRow>(
-      'SELECT * FROM contract_rates WHERE customer_id = $1 ORDER BY version',
-      [customerId],
+      'SELECT * FROM contract_rates WHERE customer_id = ANY($1::uuid[]) ORDER BY customer_id, version',
+      [ids],
     );
-    return rows.map(toRates);
+    for (const row of rows) histories.get(row.customer_id)?.push(toRates(row));
+    return histories;
   }
 
   /** The newest version of a customer's rates (the highest version number). */

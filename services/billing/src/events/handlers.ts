@@ -15,12 +15,20 @@ export const BILLING_HANDLERS = [
   eventHandler('crm.contract-rates-changed.v1', ChargeCallsUseCase, (charging, tx, event) =>
     charging.ratesChanged(tx, event),
   ),
-  // A completed call is rated and added to the customer's open invoice.
-  // A partition's calls are charged in one transaction, their customers locked first.
+  // A completed call is rated and added to the customer's open invoice; a partition's calls
+  // are charged together, in one transaction.
   eventHandler(
     'conference.call-completed.v1',
     ChargeCallsUseCase,
     (charging, tx, event) => charging.callCompleted(tx, event),
-    { batched: { lockFirst: (charging, tx, events) => charging.lockCustomersOf(tx, events) } },
+    {
+      batched: {
+        handleAll: (charging, tx, items) =>
+          charging.callsCompleted(
+            tx,
+            items.map((item) => ({ event: item.event, trace: item.context.trace })),
+          ),
+      },
+    },
   ),
 ];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { cursorPart, decodeCursor, type Page, pageOf } from '@switchboard/domain';
 import type { SqlDatabase, SqlExecutor } from '@switchboard/database';
@@ -50,6 +51,25 @@ export interface OpenInvoice {
   readonly traceContext: Record<string, string>;
 }
 
+/** What an open invoice is one of: a customer's charges of a period (a calendar month) in a currency. */
+export interface InvoiceKey {
+  readonly customerId: string;
+  readonly period: string;
+  readonly currency: string;
+}
+
+/** A key's text, for maps: customer ids as billing stores them (lower case). */
+export const invoiceKey = (key: InvoiceKey): string =>
+  `${key.customerId.toLowerCase()}|${key.period}|${key.currency}`;
+
+/** A charge to add to its invoice. */
+export interface NewCharge extends InvoiceKey {
+  readonly id: string;
+  readonly callId: string;
+  readonly invoiceId: string;
+  readonly charge: CallCharge;
+}
+
 const cursorShape = z.tuple([cursorPart.seq]);
 
 /** Invoices, the charges on them and the invoice number counters. */
@@ -85,49 +105,106 @@ export class InvoicesRepository {
     return id ?? this.openFor(tx, customerId, period, currency, newId, traceContext);
   }
 
-  /** Adds a call's charge to an invoice; answers the period's totals for the customer after it. */
-  async addCharge(
+  /**
+   * The open invoice of each key (keys distinct), opened where there is none — with the trace
+   * context given beside its key — and locked for the rest of the transaction, in two statements
+   * however many keys: ids by `invoiceKey`.
+   */
+  async openInvoices(
     tx: SqlExecutor,
-    charge: {
-      readonly id: string;
-      readonly callId: string;
-      readonly invoiceId: string;
-      readonly customerId: string;
-      readonly period: string;
-      readonly charge: CallCharge;
-    },
-  ): Promise<{ chargesToDate: number; callCount: number }> {
-    const { total } = charge.charge;
+    keys: readonly (InvoiceKey & { readonly traceContext: Record<string, string> })[],
+  ): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const columns = [keys.map((k) => k.customerId), keys.map((k) => k.period), keys.map((k) => k.currency)];
+    await tx.query(
+      `INSERT INTO invoices (id, customer_id, period, currency, status, trace_context)
+       SELECT id, customer_id, period, currency, 'OPEN', trace_context
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[])
+         AS k(id, customer_id, period, currency, trace_context)
+       ON CONFLICT (customer_id, period, currency) WHERE status = 'OPEN' DO NOTHING`,
+      [keys.map(() => randomUUID()), ...columns, keys.map((k) => JSON.stringify(k.traceContext))],
+    );
+    const { rows } = await tx.query<{ id: string; customer_id: string; period: string; currency: string }>(
+      `SELECT i.id, i.customer_id, i.period, i.currency FROM invoices i
+       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(customer_id, period, currency)
+         ON i.customer_id = k.customer_id AND i.period = k.period AND i.currency = k.currency
+       WHERE i.status = 'OPEN' ORDER BY i.id FOR UPDATE OF i`,
+      columns,
+    );
+    const open = new Map(
+      rows.map((row) => [
+        invoiceKey({ customerId: row.customer_id, period: row.period, currency: row.currency }),
+        row.id,
+      ]),
+    );
+    // An open invoice issued between the insert and the select: open the next one.
+    for (const key of keys) {
+      if (open.has(invoiceKey(key))) continue;
+      open.set(
+        invoiceKey(key),
+        await this.openFor(tx, key.customerId, key.period, key.currency, randomUUID(), key.traceContext),
+      );
+    }
+    return open;
+  }
+
+  /**
+   * What each key's customer was charged so far in its period and currency, over all its invoices
+   * (issued and open, each keeping its own totals), by `invoiceKey`.
+   */
+  async periodTotals(
+    tx: SqlExecutor,
+    keys: readonly InvoiceKey[],
+  ): Promise<Map<string, { chargesToDate: number; callCount: number }>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await tx.query<{
+      customer_id: string;
+      period: string;
+      currency: string;
+      total: string | number;
+      count: string | number;
+    }>(
+      `SELECT k.customer_id, k.period, k.currency,
+         coalesce(sum(i.total_minor), 0) AS total, coalesce(sum(i.call_count), 0) AS count
+       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(customer_id, period, currency)
+       LEFT JOIN invoices i ON i.customer_id = k.customer_id AND i.period = k.period AND i.currency = k.currency
+       GROUP BY k.customer_id, k.period, k.currency`,
+      [keys.map((k) => k.customerId), keys.map((k) => k.period), keys.map((k) => k.currency)],
+    );
+    return new Map(
+      rows.map((row) => [
+        invoiceKey({ customerId: row.customer_id, period: row.period, currency: row.currency }),
+        { chargesToDate: Number(row.total), callCount: Number(row.count) },
+      ]),
+    );
+  }
+
+  /** Adds charges to their invoices, in two statements however many. */
+  async addCharges(tx: SqlExecutor, charges: readonly NewCharge[]): Promise<void> {
+    if (charges.length === 0) return;
     await tx.query(
       `INSERT INTO charges (id, call_id, invoice_id, customer_id, period, rates_version, currency, lines, total_minor)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::integer[],
+         $7::text[], $8::jsonb[], $9::bigint[])`,
       [
-        charge.id,
-        charge.callId,
-        charge.invoiceId,
-        charge.customerId,
-        charge.period,
-        charge.charge.ratesVersion,
-        total.currency,
-        JSON.stringify(charge.charge.lines),
-        total.amountMinor,
+        charges.map((c) => c.id),
+        charges.map((c) => c.callId),
+        charges.map((c) => c.invoiceId),
+        charges.map((c) => c.customerId),
+        charges.map((c) => c.period),
+        charges.map((c) => c.charge.ratesVersion),
+        charges.map((c) => c.currency),
+        charges.map((c) => JSON.stringify(c.charge.lines)),
+        charges.map((c) => c.charge.total.amountMinor),
       ],
     );
-    // The period's totals from its invoices (each keeps its own), not by summing its charges: one
-    // row or two per call, however many calls the customer made this month.
-    const { rows } = await tx.query<{ total: string | number; count: string | number }>(
-      `WITH added AS (
-         UPDATE invoices SET total_minor = total_minor + $2, call_count = call_count + 1 WHERE id = $1
-         RETURNING total_minor, call_count
-       )
-       SELECT added.total_minor + coalesce(others.total, 0) AS total, added.call_count + coalesce(others.count, 0) AS count
-       FROM added, (
-         SELECT sum(total_minor) AS total, sum(call_count) AS count FROM invoices
-         WHERE customer_id = $3 AND period = $4 AND currency = $5 AND id <> $1
-       ) AS others`,
-      [charge.invoiceId, total.amountMinor, charge.customerId, charge.period, total.currency],
+    await tx.query(
+      `UPDATE invoices i SET total_minor = i.total_minor + d.total, call_count = i.call_count + d.count
+       FROM (SELECT id, sum(total) AS total, count(*) AS count
+             FROM unnest($1::uuid[], $2::bigint[]) AS c(id, total) GROUP BY id) AS d
+       WHERE i.id = d.id`,
+      [charges.map((c) => c.invoiceId), charges.map((c) => c.charge.total.amountMinor)],
     );
-    return { chargesToDate: Number(rows[0]?.total ?? 0), callCount: Number(rows[0]?.count ?? 0) };
   }
 
   /** Periods that still have open invoices, oldest first. */
