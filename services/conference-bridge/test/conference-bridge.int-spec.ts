@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventOf } from '@switchboard/contracts';
 import {
   accessToken,
   createTestTopics,
@@ -171,6 +172,61 @@ describe('conference-bridge', () => {
     });
     expect(mine[0]?.recordingSeconds).toBe(25 * 60);
     expect(mine[0]?.meta.correlationId).toBe(orderId);
+  });
+
+  it("imports a day's file of 1,200 calls under three reservations: each completed and published once, answered in the file's order", async () => {
+    const reservations: EventOf<'conference.bridge-reserved.v1'>[] = [];
+    for (const hour of [14, 15, 16]) {
+      const { reserved } = await answerFor(await placeOrder(day + hour * HOUR, 2));
+      if (reserved) reservations.push(reserved);
+    }
+    expect(reservations).toHaveLength(3);
+    const t = (seconds: number) => new Date(day + 14 * HOUR + seconds * 1000).toISOString();
+    const calls = Array.from({ length: 1200 }, (_, index) => ({
+      callId: `cdr-${randomUUID()}`,
+      accessCode: reservations[index % 3]?.accessCode ?? '',
+      at: index,
+    }));
+    const csv = [
+      'call_id,access_code,call_started_at,call_ended_at,participant_id,caller_number,toll_free,joined_at,left_at,recording_seconds',
+      ...calls.map(
+        (c) => `${c.callId},${c.accessCode},${t(c.at)},${t(c.at + 60)},a,,no,${t(c.at)},${t(c.at + 60)},0`,
+      ),
+    ].join('\n');
+    const upload = async () =>
+      fetch(`${service.url}/v1/calls/cdr`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'text/csv',
+          Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
+        },
+        body: csv,
+      });
+    const first = await upload();
+    expect(first.status).toBe(200);
+    const answer = (await first.json()) as {
+      calls: { callId: string; status: string }[];
+      problems: unknown[];
+    };
+    expect(answer.problems).toEqual([]);
+    expect(answer.calls.map((c) => c.callId)).toEqual(calls.map((c) => c.callId));
+    expect(new Set(answer.calls.map((c) => c.status))).toEqual(new Set(['COMPLETED']));
+    // Uploaded again: answered the same, published no second time.
+    expect(((await (await upload()).json()) as typeof answer).calls).toHaveLength(1200);
+
+    const ids = new Set(calls.map((c) => c.callId));
+    const completed = (
+      await topics.read(
+        'conference.call-completed.v1',
+        (es) => es.filter((e) => ids.has(e.bridgeCallId ?? '')).length >= ids.size,
+      )
+    ).filter((e) => ids.has(e.bridgeCallId ?? ''));
+    expect(completed).toHaveLength(1200);
+    const reservationOf = new Map(reservations.map((r) => [r.accessCode, r.reservationId]));
+    for (const event of completed) {
+      const call = calls.find((c) => c.callId === event.bridgeCallId);
+      expect(event.reservationId).toBe(reservationOf.get(call?.accessCode ?? ''));
+    }
   });
 
   it('imports call-detail records from CSV, once however often the file is uploaded', async () => {

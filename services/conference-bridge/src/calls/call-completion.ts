@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { SqlExecutor } from '@switchboard/database';
 import { Outbox } from '@switchboard/messaging';
 import { newMeta } from '@switchboard/service';
+import type { Reservation } from '../reservations/dto/reservation.dto.ts';
 import { ReservationsRepository } from '../reservations/reservations.repository.ts';
 import type { AssembledCall } from './call-assembly.ts';
 import { CallsRepository } from './calls.repository.ts';
@@ -31,21 +32,46 @@ export class CallCompletion {
   ): Promise<boolean> {
     const reservation = await this.reservations.byAccessCode(tx, call.accessCode);
     if (!reservation) return false;
-    await this.calls.complete(tx, callId, reservation.id);
-    const published = eventCallId(callId);
-    await this.outbox.enqueue(tx, 'conference.call-completed.v1', published, {
-      meta: newMeta('conference-bridge', { correlationId: reservation.correlationId, actor }),
-      callId: published,
-      bridgeCallId: callId,
-      customerId: reservation.customerId,
-      orderId: reservation.orderId,
-      reservationId: reservation.id,
-      bridgeId: reservation.bridgeId,
-      startedAt: call.startedAt,
-      endedAt: call.endedAt,
-      participants: call.participants.map((p) => ({ ...p })),
-      recordingSeconds: call.recordingSeconds,
-    });
+    await this.completeMany(tx, [{ callId, call, reservation }], actor);
     return true;
+  }
+
+  /** Completes several calls, each under the reservation its access code led to, in two statements. */
+  async completeMany(
+    tx: SqlExecutor,
+    calls: readonly {
+      readonly callId: string;
+      readonly call: AssembledCall;
+      readonly reservation: Reservation & { readonly correlationId: string };
+    }[],
+    actor: string | null,
+  ): Promise<void> {
+    await this.calls.complete(
+      tx,
+      calls.map(({ callId, reservation }) => ({ callId, reservationId: reservation.id })),
+    );
+    await this.outbox.enqueueMany(
+      tx,
+      calls.map(({ callId, call, reservation }) => {
+        const published = eventCallId(callId);
+        return {
+          topic: 'conference.call-completed.v1' as const,
+          key: published,
+          event: {
+            meta: newMeta('conference-bridge', { correlationId: reservation.correlationId, actor }),
+            callId: published,
+            bridgeCallId: callId,
+            customerId: reservation.customerId,
+            orderId: reservation.orderId,
+            reservationId: reservation.id,
+            bridgeId: reservation.bridgeId,
+            startedAt: call.startedAt,
+            endedAt: call.endedAt,
+            participants: call.participants.map((p) => ({ ...p })),
+            recordingSeconds: call.recordingSeconds,
+          },
+        };
+      }),
+    );
   }
 }

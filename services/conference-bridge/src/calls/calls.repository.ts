@@ -39,19 +39,41 @@ export class CallsRepository {
    * abandoned call opens again (its review goes): more of it came after all.
    */
   async open(tx: SqlExecutor, callId: string): Promise<'OPEN' | 'COMPLETED'> {
+    return (await this.openMany(tx, [callId])).get(callId) ?? 'OPEN';
+  }
+
+  /** Which of these calls are completed already (one statement). */
+  async completedOf(tx: SqlExecutor, callIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await tx.query<{ call_id: string }>(
+      `SELECT call_id FROM calls WHERE call_id = ANY($1::text[]) AND status = 'COMPLETED'`,
+      [callIds],
+    );
+    return new Set(rows.map((r) => r.call_id));
+  }
+
+  /** `open` for several calls, in four statements however many: each one's status, by call id. */
+  async openMany(tx: SqlExecutor, callIds: readonly string[]): Promise<Map<string, 'OPEN' | 'COMPLETED'>> {
+    if (callIds.length === 0) return new Map();
     await tx.query(
-      `INSERT INTO calls (call_id, status) VALUES ($1, 'OPEN') ON CONFLICT (call_id) DO NOTHING`,
-      [callId],
+      `INSERT INTO calls (call_id, status) SELECT id, 'OPEN' FROM unnest($1::text[]) AS c(id)
+       ON CONFLICT (call_id) DO NOTHING`,
+      [callIds],
     );
-    const { rows } = await tx.query<{ status: 'OPEN' | 'COMPLETED' | 'ABANDONED' }>(
-      'SELECT status FROM calls WHERE call_id = $1 FOR UPDATE',
-      [callId],
+    // Locked in one order, so concurrent imports of the same calls cannot deadlock.
+    const { rows } = await tx.query<{ call_id: string; status: 'OPEN' | 'COMPLETED' | 'ABANDONED' }>(
+      'SELECT call_id, status FROM calls WHERE call_id = ANY($1::text[]) ORDER BY call_id FOR UPDATE',
+      [callIds],
     );
-    const status = rows[0]?.status ?? 'OPEN';
-    if (status === 'COMPLETED') return status;
-    if (status === 'ABANDONED') await tx.query('DELETE FROM call_reviews WHERE call_id = $1', [callId]);
-    await tx.query(`UPDATE calls SET status = 'OPEN', last_reported_at = now() WHERE call_id = $1`, [callId]);
-    return 'OPEN';
+    const abandoned = rows.filter((r) => r.status === 'ABANDONED').map((r) => r.call_id);
+    if (abandoned.length > 0)
+      await tx.query('DELETE FROM call_reviews WHERE call_id = ANY($1::text[])', [abandoned]);
+    const opening = rows.filter((r) => r.status !== 'COMPLETED').map((r) => r.call_id);
+    if (opening.length > 0)
+      await tx.query(
+        `UPDATE calls SET status = 'OPEN', last_reported_at = now() WHERE call_id = ANY($1::text[])`,
+        [opening],
+      );
+    return new Map(rows.map((r) => [r.call_id, r.status === 'COMPLETED' ? 'COMPLETED' : 'OPEN']));
   }
 
   /** Open calls of which nothing was reported for `quietMs`, quietest first. */
@@ -118,29 +140,62 @@ export class CallsRepository {
 
   /** Stores the events not stored before (by event id); how many were new. */
   async addEvents(tx: SqlExecutor, callId: string, events: readonly CallEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
-    const { rows } = await tx.query(
+    return (await this.addEventsMany(tx, [{ callId, events }])).get(callId) ?? 0;
+  }
+
+  /** `addEvents` for several calls in one statement: how many of each call's were new, by call id. */
+  async addEventsMany(
+    tx: SqlExecutor,
+    calls: readonly { readonly callId: string; readonly events: readonly CallEvent[] }[],
+  ): Promise<Map<string, number>> {
+    const added = new Map(calls.map((c) => [c.callId, 0]));
+    const events = calls.flatMap(({ callId, events }) => events.map((event) => ({ callId, event })));
+    if (events.length === 0) return added;
+    const { rows } = await tx.query<{ call_id: string }>(
       `INSERT INTO call_events (call_id, event_id, at, body)
-       SELECT $1, e.id, to_timestamp(e.at / 1000.0), e.body
-       FROM unnest($2::text[], $3::float8[], $4::jsonb[]) AS e(id, at, body)
-       ON CONFLICT (call_id, event_id) DO NOTHING RETURNING event_id`,
-      [callId, events.map((e) => e.eventId), events.map((e) => e.at), events.map((e) => JSON.stringify(e))],
+       SELECT e.call_id, e.id, to_timestamp(e.at / 1000.0), e.body
+       FROM unnest($1::text[], $2::text[], $3::float8[], $4::jsonb[]) AS e(call_id, id, at, body)
+       ON CONFLICT (call_id, event_id) DO NOTHING RETURNING call_id`,
+      [
+        events.map((e) => e.callId),
+        events.map((e) => e.event.eventId),
+        events.map((e) => e.event.at),
+        events.map((e) => JSON.stringify(e.event)),
+      ],
     );
-    return rows.length;
+    for (const row of rows) added.set(row.call_id, (added.get(row.call_id) ?? 0) + 1);
+    return added;
   }
 
   async events(tx: SqlExecutor, callId: string): Promise<CallEvent[]> {
-    const { rows } = await tx.query<{ body: CallEvent | string }>(
-      'SELECT body FROM call_events WHERE call_id = $1',
-      [callId],
-    );
-    return rows.map((r) => (typeof r.body === 'string' ? (JSON.parse(r.body) as CallEvent) : r.body));
+    return (await this.eventsOfMany(tx, [callId])).get(callId) ?? [];
   }
 
-  async complete(tx: SqlExecutor, callId: string, reservationId: string): Promise<void> {
+  /** Every stored event of several calls in one statement, by call id. */
+  async eventsOfMany(tx: SqlExecutor, callIds: readonly string[]): Promise<Map<string, CallEvent[]>> {
+    const events = new Map(callIds.map((id) => [id, [] as CallEvent[]]));
+    const { rows } = await tx.query<{ call_id: string; body: CallEvent | string }>(
+      'SELECT call_id, body FROM call_events WHERE call_id = ANY($1::text[])',
+      [callIds],
+    );
+    for (const row of rows) {
+      events
+        .get(row.call_id)
+        ?.push(typeof row.body === 'string' ? (JSON.parse(row.body) as CallEvent) : row.body);
+    }
+    return events;
+  }
+
+  /** Marks calls COMPLETED, each with the reservation it was held under, in one statement. */
+  async complete(
+    tx: SqlExecutor,
+    calls: readonly { readonly callId: string; readonly reservationId: string }[],
+  ): Promise<void> {
+    if (calls.length === 0) return;
     await tx.query(
-      `UPDATE calls SET status = 'COMPLETED', reservation_id = $2, completed_at = now() WHERE call_id = $1`,
-      [callId, reservationId],
+      `UPDATE calls SET status = 'COMPLETED', reservation_id = c.reservation_id, completed_at = now()
+       FROM unnest($1::text[], $2::uuid[]) AS c(call_id, reservation_id) WHERE calls.call_id = c.call_id`,
+      [calls.map((c) => c.callId), calls.map((c) => c.reservationId)],
     );
   }
 }

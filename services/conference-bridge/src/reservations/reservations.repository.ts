@@ -126,12 +126,22 @@ export class ReservationsRepository {
     tx: SqlExecutor,
     accessCode: string,
   ): Promise<(Reservation & { correlationId: string }) | undefined> {
+    return (await this.byAccessCodes(tx, [accessCode])).get(accessCode);
+  }
+
+  /** `byAccessCode` for several codes in one statement: by access code, those that lead to one. */
+  async byAccessCodes(
+    tx: SqlExecutor,
+    accessCodes: readonly string[],
+  ): Promise<Map<string, Reservation & { correlationId: string }>> {
+    if (accessCodes.length === 0) return new Map();
     const { rows } = await tx.query<ReservationRow>(
-      "SELECT * FROM reservations WHERE access_code = $1 AND status = 'ACTIVE'",
-      [accessCode],
+      "SELECT * FROM reservations WHERE access_code = ANY($1::text[]) AND status = 'ACTIVE'",
+      [[...new Set(accessCodes)]],
     );
-    const row = rows[0];
-    return row ? { ...toReservation(row), correlationId: row.correlation_id } : undefined;
+    return new Map(
+      rows.map((row) => [row.access_code, { ...toReservation(row), correlationId: row.correlation_id }]),
+    );
   }
 
   async byId(tx: SqlExecutor, id: string): Promise<(Reservation & { correlationId: string }) | undefined> {
