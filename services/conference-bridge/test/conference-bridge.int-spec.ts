@@ -42,6 +42,17 @@ describe('conference-bridge', () => {
     });
   });
 
+  /** Uploads a CDR file as a PBX collector would. */
+  const uploadCdr = async (csv: string) =>
+    fetch(`${service.url}/v1/calls/cdr`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'text/csv',
+        Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
+      },
+      body: csv,
+    });
+
   afterAll(async () => {
     await service?.stop();
     await topics?.cleanup();
@@ -193,15 +204,7 @@ describe('conference-bridge', () => {
         (c) => `${c.callId},${c.accessCode},${t(c.at)},${t(c.at + 60)},a,,no,${t(c.at)},${t(c.at + 60)},0`,
       ),
     ].join('\n');
-    const upload = async () =>
-      fetch(`${service.url}/v1/calls/cdr`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'text/csv',
-          Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
-        },
-        body: csv,
-      });
+    const upload = () => uploadCdr(csv);
     const first = await upload();
     expect(first.status).toBe(200);
     const answer = (await first.json()) as {
@@ -239,46 +242,26 @@ describe('conference-bridge', () => {
       `${callId},${reservation?.accessCode},${t(0)},${t(10)},a,+4930222,yes,${t(0)},${t(10)},60`,
       `${callId},${reservation?.accessCode},${t(0)},${t(10)},b,,no,${t(1)},${t(9)},60`,
     ].join('\n');
-    const upload = async () =>
-      fetch(`${service.url}/v1/calls/cdr`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'text/csv',
-          Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
-        },
-        body: csv,
-      });
+    const upload = () => uploadCdr(csv);
     const first = await upload();
     expect(first.status).toBe(200);
     const imported = (await first.json()) as { calls: { callId: string; eventCallId: string }[] };
     expect(imported).toMatchObject({ calls: [{ callId, status: 'COMPLETED' }], problems: [] });
     expect((await upload()).status).toBe(200);
-    const bad = await fetch(`${service.url}/v1/calls/cdr`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'text/csv',
-        Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
-      },
-      body: 'call_id,access_code\nx,1',
-    });
+    const bad = await uploadCdr('call_id,access_code\nx,1');
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as { problems: { line: number }[] }).problems[0]?.line).toBe(1);
 
     // A call of the file with an access code no reservation has is refused alone, by its lines.
     const other = `cdr-${randomUUID()}`;
     const stranger = `cdr-${randomUUID()}`;
-    const mixed = await fetch(`${service.url}/v1/calls/cdr`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'text/csv',
-        Authorization: `Bearer ${await accessToken(['bridge.calls:write'])}`,
-      },
-      body: [
+    const mixed = await uploadCdr(
+      [
         csv.split('\n')[0],
         `${stranger},000000000000,${t(0)},${t(5)},a,,no,${t(0)},${t(5)},0`,
         `${other},${reservation?.accessCode},${t(20)},${t(30)},a,,no,${t(20)},${t(30)},0`,
       ].join('\n'),
-    });
+    );
     expect(mixed.status).toBe(200);
     const partial = (await mixed.json()) as {
       calls: { callId: string; status: string }[];
