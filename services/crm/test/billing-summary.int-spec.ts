@@ -163,6 +163,26 @@ describeOnEachDatabase('crm billing summary on %s', 'crm_billing', (database) =>
     });
   });
 
+  it("takes in a backlog of several customers' charges, out of order, to each one's newest figures", async () => {
+    const customers = [await register(), await register(), await register()];
+    // 25 charges each, interleaved, every customer's in reverse order, published at once.
+    const charges = Array.from({ length: 25 }, (_, index) =>
+      customers.map((customerId) =>
+        charged(customerId, '2026-05', 25 - index, 120 * (25 - index), T + (25 - index) * HOUR),
+      ),
+    ).flat();
+    await Promise.all(charges.map((charge) => topics.publish('billing.call-charged.v1', charge)));
+    for (const charge of charges) await handled(charge.meta.eventId);
+
+    for (const customerId of customers) {
+      expect(await billingOf(customerId)).toEqual({
+        currentPeriod: { period: '2026-05', chargesToDate: eur(120 * 25), callCount: 25, invoiced: false },
+        lastInvoice: null,
+        updatedAt: iso(T + 25 * HOUR),
+      });
+    }
+  });
+
   it('takes a redelivered event once: the summary does not change', async () => {
     const customerId = await register();
     const charge = charged(customerId, '2026-05', 1, 120, T + HOUR);

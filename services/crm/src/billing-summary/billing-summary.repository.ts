@@ -80,40 +80,64 @@ export class BillingSummaryRepository {
    * without one gets an empty row first, to have a row to lock; the caller saves over it.
    */
   async lock(tx: SqlExecutor, customerId: string, occurredAt: number): Promise<BillingSummaryState> {
+    const locked = await this.lockMany(tx, [{ customerId, occurredAt }]);
+    return locked.get(customerId.toLowerCase()) as BillingSummaryState;
+  }
+
+  /**
+   * `lock` for several customers in two statements, their rows locked in one order (so concurrent
+   * batches cannot deadlock): by customer id as crm stores it (lower case).
+   */
+  async lockMany(
+    tx: SqlExecutor,
+    customers: readonly { readonly customerId: string; readonly occurredAt: number }[],
+  ): Promise<Map<string, BillingSummaryState>> {
     await tx.query(
-      `INSERT INTO billing_summaries (customer_id, updated_at) VALUES ($1, $2)
+      `INSERT INTO billing_summaries (customer_id, updated_at)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
        ON CONFLICT (customer_id) DO NOTHING`,
-      [customerId, iso(occurredAt)],
+      [customers.map((c) => c.customerId), customers.map((c) => iso(c.occurredAt))],
     );
     const { rows } = await tx.query<SummaryRow>(
-      'SELECT * FROM billing_summaries WHERE customer_id = $1 FOR UPDATE',
-      [customerId],
+      'SELECT * FROM billing_summaries WHERE customer_id = ANY($1::uuid[]) ORDER BY customer_id FOR UPDATE',
+      [customers.map((c) => c.customerId)],
     );
-    return toState(rows[0] as SummaryRow);
+    return new Map(rows.map((row) => [row.customer_id, toState(row)]));
   }
 
   async save(tx: SqlExecutor, state: BillingSummaryState): Promise<void> {
-    const { currentPeriod: figures, lastInvoice: invoice } = state;
+    await this.saveMany(tx, [state]);
+  }
+
+  /** Saves several customers' summaries in one statement. */
+  async saveMany(tx: SqlExecutor, states: readonly BillingSummaryState[]): Promise<void> {
+    if (states.length === 0) return;
+    const column = <T>(value: (state: BillingSummaryState) => T): T[] => states.map(value);
     await tx.query(
-      `UPDATE billing_summaries SET period = $2, charges_to_date_minor = $3, charges_currency = $4,
-         call_count = $5, last_invoice_id = $6, last_invoice_number = $7, last_invoice_period = $8,
-         last_invoice_total = $9, last_invoice_currency = $10, last_invoice_issued_at = $11,
-         last_invoice_due_date = $12, updated_at = $13
-       WHERE customer_id = $1`,
+      `UPDATE billing_summaries AS b SET period = s.period, charges_to_date_minor = s.charges,
+         charges_currency = s.charges_currency, call_count = s.call_count, last_invoice_id = s.invoice_id,
+         last_invoice_number = s.invoice_number, last_invoice_period = s.invoice_period,
+         last_invoice_total = s.invoice_total, last_invoice_currency = s.invoice_currency,
+         last_invoice_issued_at = s.issued_at, last_invoice_due_date = s.due_date, updated_at = s.updated_at
+       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::integer[], $6::uuid[], $7::text[],
+         $8::text[], $9::bigint[], $10::text[], $11::timestamptz[], $12::text[], $13::timestamptz[])
+         AS s(customer_id, period, charges, charges_currency, call_count, invoice_id, invoice_number,
+           invoice_period, invoice_total, invoice_currency, issued_at, due_date, updated_at)
+       WHERE b.customer_id = s.customer_id`,
       [
-        state.customerId,
-        figures?.period ?? null,
-        figures?.chargesToDate.amountMinor ?? null,
-        figures?.chargesToDate.currency ?? null,
-        figures?.callCount ?? null,
-        invoice?.invoiceId ?? null,
-        invoice?.number ?? null,
-        invoice?.period ?? null,
-        invoice?.total.amountMinor ?? null,
-        invoice?.total.currency ?? null,
-        invoice ? iso(invoice.issuedAt) : null,
-        invoice?.dueDate ?? null,
-        iso(state.updatedAt),
+        column((s) => s.customerId),
+        column((s) => s.currentPeriod?.period ?? null),
+        column((s) => s.currentPeriod?.chargesToDate.amountMinor ?? null),
+        column((s) => s.currentPeriod?.chargesToDate.currency ?? null),
+        column((s) => s.currentPeriod?.callCount ?? null),
+        column((s) => s.lastInvoice?.invoiceId ?? null),
+        column((s) => s.lastInvoice?.number ?? null),
+        column((s) => s.lastInvoice?.period ?? null),
+        column((s) => s.lastInvoice?.total.amountMinor ?? null),
+        column((s) => s.lastInvoice?.total.currency ?? null),
+        column((s) => (s.lastInvoice ? iso(s.lastInvoice.issuedAt) : null)),
+        column((s) => s.lastInvoice?.dueDate ?? null),
+        column((s) => iso(s.updatedAt)),
       ],
     );
   }

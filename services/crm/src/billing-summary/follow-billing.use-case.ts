@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CallCharged, InvoiceIssued } from '@switchboard/contracts';
 import type { SqlExecutor } from '@switchboard/database';
-import { withCharge, withInvoice } from './billing-summary.ts';
+import { type BillingSummaryState, withCharge, withInvoice } from './billing-summary.ts';
 import { BillingSummaryRepository } from './billing-summary.repository.ts';
 
 /**
@@ -14,8 +14,22 @@ export class FollowBillingUseCase {
   constructor(private readonly summaries: BillingSummaryRepository) {}
 
   async charged(tx: SqlExecutor, event: CallCharged): Promise<void> {
-    const summary = await this.summaries.lock(tx, event.customerId, event.meta.occurredAt);
-    await this.summaries.save(tx, withCharge(summary, event));
+    await this.chargedAll(tx, [event]);
+  }
+
+  /** Several charges (a partition's batch), in their order: each customer's summary locked and saved once. */
+  async chargedAll(tx: SqlExecutor, events: readonly CallCharged[]): Promise<void> {
+    if (events.length === 0) return;
+    const summaries = await this.summaries.lockMany(
+      tx,
+      events.map((event) => ({ customerId: event.customerId, occurredAt: event.meta.occurredAt })),
+    );
+    const merged = new Map<string, BillingSummaryState>();
+    for (const event of events) {
+      const id = event.customerId.toLowerCase();
+      merged.set(id, withCharge(merged.get(id) ?? summaries.get(id), event));
+    }
+    await this.summaries.saveMany(tx, [...merged.values()]);
   }
 
   async invoiced(tx: SqlExecutor, event: InvoiceIssued): Promise<void> {
