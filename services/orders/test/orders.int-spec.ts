@@ -190,6 +190,48 @@ describe('orders', () => {
     });
   });
 
+  it('confirms a backlog of reserved orders once each; a second reservation, or one of a cancelled order, changes nothing', async () => {
+    const orders: OrderBody[] = [];
+    for (let i = 0; i < 20; i++) orders.push((await (await place(booking(customerId))).json()) as OrderBody);
+    const [first, cancelled] = orders as [OrderBody, OrderBody];
+    expect((await service.request(`/v1/orders/${cancelled.id}/cancel`, { body: {} })).status).toBe(200);
+    const reserved = (orderId: string) => ({
+      meta: { ...testMeta('conference-bridge'), correlationId: orderId },
+      orderId,
+      reservationId: randomUUID(),
+      customerId,
+      bridgeId: 'bridge-1',
+      dialInNumber: '+49 30 5550100',
+      accessCode: String(10_000_000 + Math.floor(Math.random() * 89_999_999)),
+      startsAt: Date.parse('2031-03-01T10:00:00Z'),
+      endsAt: Date.parse('2031-03-01T11:00:00Z'),
+      ports: 4,
+    });
+    const answers = orders.map((order) => reserved(order.id));
+    await Promise.all(answers.map((answer) => topics.publish('conference.bridge-reserved.v1', answer)));
+    await topics.publish('conference.bridge-reserved.v1', reserved(first.id));
+
+    const others = orders.filter((order) => order !== cancelled);
+    await waitFor(
+      async () =>
+        (await Promise.all(others.map((o) => orderOf(o.id)))).every((o) => o.status === 'CONFIRMED')
+          ? true
+          : undefined,
+      { description: 'the orders to be confirmed' },
+    );
+    await drained();
+    expect((await orderOf(cancelled.id)).status).toBe('CANCELLED');
+    expect(await orderOf(first.id)).toMatchObject({ dialIn: { reservationId: answers[0]?.reservationId } });
+    const ids = new Set(orders.map((o) => o.id));
+    const confirmed = (
+      await topics.read(
+        'orders.order-confirmed.v1',
+        (es) => es.filter((e) => ids.has(e.orderId)).length >= others.length,
+      )
+    ).filter((e) => ids.has(e.orderId));
+    expect(confirmed.map((e) => e.orderId).sort()).toEqual(others.map((o) => o.id).sort());
+  });
+
   it('rejects an order with the bridge reason, and cannot cancel it afterwards', async () => {
     const order = (await (await place(booking(customerId))).json()) as OrderBody;
     await topics.publish('conference.bridge-rejected.v1', {

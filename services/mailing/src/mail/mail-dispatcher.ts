@@ -4,7 +4,7 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { type Context, context, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { BUSINESS_KEYS, type MessageKind } from '@switchboard/contracts';
 import { Outbox } from '@switchboard/messaging';
 import { backoffDelayMs, ExclusiveLoop, type SqlDatabase, type SqlExecutor } from '@switchboard/database';
@@ -24,8 +24,11 @@ const RELATED_KEY: Readonly<Record<MailKind, string>> = {
   CAMPAIGN_NOTICE: BUSINESS_KEYS.campaign.attribute,
 };
 
-/** Emails sent at once: the SMTP pool's connections. */
-const BATCH = 5;
+/**
+ * Emails taken per pass: handed to the SMTP pool at once (it sends over its five connections), then
+ * those sent are recorded together, in one transaction.
+ */
+const BATCH = 50;
 /** How often due emails are looked for when no commit woke the dispatcher. */
 const POLL_MS = 200;
 /** After an attempt that could not be recorded (the database failing): a pause, not a hot loop. */
@@ -98,21 +101,33 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
   private async pass(session: SqlExecutor): Promise<void> {
     const due = await this.mails.due(session, BATCH);
     const results = await Promise.allSettled(due.map((mail) => this.send(mail)));
-    let unrecorded = 0;
-    results.forEach((result, i) => {
-      if (result.status === 'fulfilled') return;
-      unrecorded += 1;
+    const sent = results.flatMap((result) =>
+      result.status === 'fulfilled' && result.value ? [result.value] : [],
+    );
+    const unrecorded = results.flatMap((result, i) =>
+      result.status === 'rejected' ? [{ mail: due[i], error: result.reason as unknown }] : [],
+    );
+    try {
+      await this.recordSent(sent);
+    } catch (error) {
+      unrecorded.push(...sent.map(({ mail }) => ({ mail, error })));
+    }
+    for (const { mail, error } of unrecorded) {
       // Still due: tried again after the pause (sent again, if only the record failed).
       this.logger.error(
-        { event: 'mailing.mail.unrecorded', messageId: due[i]?.id, err: result.reason },
+        { event: 'mailing.mail.unrecorded', messageId: mail?.id, err: error },
         'mailing.mail.unrecorded',
       );
-    });
-    if (unrecorded > 0) await this.loop.sleeper.sleep(UNRECORDED_PAUSE_MS);
+    }
+    if (unrecorded.length > 0) await this.loop.sleeper.sleep(UNRECORDED_PAUSE_MS);
     else if (due.length < BATCH) await this.loop.sleeper.sleep(POLL_MS, { wakeable: true });
   }
 
-  private send(mail: OutgoingMail): Promise<void> {
+  /**
+   * Hands one email to the SMTP server in its span; answers it, with that span's context, when
+   * the server took it (to be recorded as sent), nothing when the attempt failed and was recorded.
+   */
+  private send(mail: OutgoingMail): Promise<{ mail: OutgoingMail; trace: Context } | undefined> {
     const attributes = {
       'mailing.message.id': mail.id,
       'mailing.message.kind': mail.kind,
@@ -132,15 +147,15 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
           // The email waits for its attachment: tried again, with the same backoff as a refused send.
           const reason = `attachment not fetched: ${(error as Error).message}`.slice(0, 500);
           await this.failed(mail, { reason, permanent: false }, span);
-          return;
+          return undefined;
         }
         try {
           await this.transport.send(mail, attachment, this.aborts.signal);
         } catch (error) {
           await this.failed(mail, describeSendFailure(error), span);
-          return;
+          return undefined;
         }
-        await this.sent(mail);
+        return { mail, trace: context.active() };
       },
     );
   }
@@ -157,26 +172,44 @@ export class MailDispatcher implements OnApplicationBootstrap, BeforeApplication
     return { fileName: attachment.fileName, content, contentType: attachment.mediaType };
   }
 
-  private async sent(mail: OutgoingMail): Promise<void> {
+  /**
+   * Marks emails the server took as SENT and publishes `mailing.message-sent` for each (in its send
+   * span's trace), advancing a notice's campaign recipient, in one transaction.
+   */
+  private async recordSent(sent: readonly { mail: OutgoingMail; trace: Context }[]): Promise<void> {
+    if (sent.length === 0) return;
     const published = await this.db.transaction(async (tx) => {
-      const sentAt = await this.mails.markSent(tx, mail.id);
-      if (!sentAt) return false;
-      await this.outbox.enqueue(tx, 'mailing.message-sent.v1', mail.id, {
-        meta: newMeta('mailing', { correlationId: mail.correlationId, causationId: mail.causationId }),
-        messageId: mail.id,
-        customerId: mail.customerId,
-        kind: mail.kind satisfies MessageKind,
-        channel: 'EMAIL',
-        subject: mail.eventSubject,
-        relatedId: mail.relatedId,
-        sentAt: sentAt.getTime(),
-      });
-      if (mail.kind === 'CAMPAIGN_NOTICE' && mail.campaignId) {
-        await this.campaigns.move(tx, mail.campaignId, mail.customerId, ['PRINTED'], 'NOTICE_SENT');
+      const sentAt = await this.mails.markSent(
+        tx,
+        sent.map(({ mail }) => mail.id),
+      );
+      const recorded = sent.filter(({ mail }) => sentAt.has(mail.id));
+      await this.outbox.enqueueMany(
+        tx,
+        recorded.map(({ mail, trace }) => ({
+          topic: 'mailing.message-sent.v1' as const,
+          key: mail.id,
+          event: {
+            meta: newMeta('mailing', { correlationId: mail.correlationId, causationId: mail.causationId }),
+            messageId: mail.id,
+            customerId: mail.customerId,
+            kind: mail.kind satisfies MessageKind,
+            channel: 'EMAIL' as const,
+            subject: mail.eventSubject,
+            relatedId: mail.relatedId,
+            sentAt: sentAt.get(mail.id)?.getTime() ?? Date.now(),
+          },
+          trace,
+        })),
+      );
+      for (const { mail } of recorded) {
+        if (mail.kind === 'CAMPAIGN_NOTICE' && mail.campaignId) {
+          await this.campaigns.move(tx, mail.campaignId, mail.customerId, ['PRINTED'], 'NOTICE_SENT');
+        }
       }
-      return true;
+      return recorded;
     });
-    if (published) {
+    for (const { mail } of published) {
       this.logger.info(
         { event: 'mailing.mail.sent', messageId: mail.id, kind: mail.kind, attempts: mail.attempts + 1 },
         'mailing.mail.sent',

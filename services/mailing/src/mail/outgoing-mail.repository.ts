@@ -174,17 +174,17 @@ export class OutgoingMailRepository {
     return rows.map(toMail);
   }
 
-  /** Marks an email sent, returning when; undefined when it was no longer pending. */
-  async markSent(tx: SqlExecutor, id: string): Promise<Date | undefined> {
-    const { rows } = await tx.query<{ sent_at: Date }>(
+  /** Marks emails sent, in one statement: when, by id, for those still pending. */
+  async markSent(tx: SqlExecutor, ids: readonly string[]): Promise<Map<string, Date>> {
+    const { rows } = await tx.query<{ id: string; sent_at: Date }>(
       // A PDF queued inside the row (before attachments travelled by reference) is billing's
       // document: mailing keeps no copy once it is sent.
       `UPDATE outgoing_mail SET status = 'SENT', sent_at = now(), attempts = attempts + 1, last_error = NULL,
          attachment = NULL
-       WHERE id = $1 AND status = 'PENDING' RETURNING sent_at`,
-      [id],
+       WHERE id = ANY($1::uuid[]) AND status = 'PENDING' RETURNING id, sent_at`,
+      [ids],
     );
-    return rows[0] ? new Date(rows[0].sent_at) : undefined;
+    return new Map(rows.map((row) => [row.id, new Date(row.sent_at)]));
   }
 
   /** Records a failed attempt; the email is tried again after `delayMs`. */

@@ -12,13 +12,21 @@ export const ORDERS_HANDLERS = [
   eventHandler('crm.customer-updated.v1', KnownCustomersRepository, (customers, tx, event) =>
     customers.remember(tx, event.customerId),
   ),
-  // The bridge's answer confirms the order (with dial-in details) or rejects it.
-  // Each answer locks only its own order: a batch of them takes one transaction.
+  // The bridge's answer confirms the order (with dial-in details) or rejects it. A partition's
+  // reservations confirm their orders together.
   eventHandler(
     'conference.bridge-reserved.v1',
     FollowBridgeAnswerUseCase,
     (follow, tx, event) => follow.reserved(tx, event),
-    { batched: true },
+    {
+      batched: {
+        handleAll: (follow, tx, items) =>
+          follow.reservedAll(
+            tx,
+            items.map((item) => ({ event: item.event, trace: item.context.trace })),
+          ),
+      },
+    },
   ),
   eventHandler('conference.bridge-rejected.v1', FollowBridgeAnswerUseCase, (follow, tx, event) =>
     follow.rejected(tx, event),

@@ -86,16 +86,29 @@ export class OrdersRepository {
     return rows[0] ? toOrder(rows[0]) : undefined;
   }
 
-  async confirm(
+  /**
+   * Confirms the orders still PENDING, each with its bridge's dial-in details, in one statement:
+   * the ids it confirmed (an order cancelled meanwhile keeps its state). Ids distinct.
+   */
+  async confirmPending(
     tx: SqlExecutor,
-    id: string,
-    dialIn: { reservationId: string; number: string; accessCode: string },
-  ): Promise<void> {
-    await tx.query(
-      `UPDATE orders SET status = 'CONFIRMED', reservation_id = $2, dial_in_number = $3, access_code = $4,
-         updated_at = now() WHERE id = $1`,
-      [id, dialIn.reservationId, dialIn.number, dialIn.accessCode],
+    orders: readonly { id: string; reservationId: string; number: string; accessCode: string }[],
+  ): Promise<Set<string>> {
+    if (orders.length === 0) return new Set();
+    const { rows } = await tx.query<{ id: string }>(
+      `UPDATE orders SET status = 'CONFIRMED', reservation_id = c.reservation_id, dial_in_number = c.number,
+         access_code = c.access_code, updated_at = now()
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS c(id, reservation_id, number, access_code)
+       WHERE orders.id = c.id AND orders.status = 'PENDING'
+       RETURNING orders.id`,
+      [
+        orders.map((o) => o.id),
+        orders.map((o) => o.reservationId),
+        orders.map((o) => o.number),
+        orders.map((o) => o.accessCode),
+      ],
     );
+    return new Set(rows.map((row) => row.id));
   }
 
   async reject(tx: SqlExecutor, id: string, reason: string, detail: string): Promise<void> {
