@@ -37,7 +37,7 @@ describe('the flows benchmark at a tiny size', () => {
         expect(phase.endToEnd.count).toBe(phase.flows);
         expect(phase.endToEnd.p99Ms).toBeGreaterThanOrEqual(phase.endToEnd.p50Ms);
         for (const hop of Object.values(phase.hops)) expect(hop.count).toBe(phase.flows);
-        for (const name of [...SERVICE_NAMES, 'load generator', 'postgresql', 'kafka']) {
+        for (const name of [...SERVICE_NAMES, 'load generator', 'postgresql', 'kafka', 'smtp server']) {
           expect(phase.usage.processes[name]?.rssMaxMb, name).toBeGreaterThan(0);
         }
         expect(phase.usage.machineCpuPercent).toBeGreaterThan(0);

@@ -612,13 +612,16 @@ async function runFlow(
   };
 }
 
-/** The stack's servers the flows load, each with its child processes, found by their listening ports. */
+/** The stack's servers, each with its child processes, found by their listening ports. */
 async function stackProcesses(endpoints: StackEndpoints): Promise<Watched[]> {
   const ports: Record<string, number> = {
     postgresql: Number(new URL(endpoints.postgresUrl).port),
     kafka: Number(endpoints.kafkaBrokers[0]?.split(':')[1]),
     'schema registry': Number(new URL(endpoints.schemaRegistryUrl).port),
     jaeger: Number(new URL(endpoints.otlpHttpUrl).port),
+    'smtp server': Number(new URL(endpoints.smtpUrl).port),
+    'identity provider': Number(new URL(endpoints.oidcIssuerUrl).port),
+    prometheus: Number(new URL(endpoints.prometheusUrl).port),
   };
   const found: Watched[] = [];
   for (const [name, port] of Object.entries(ports)) {
