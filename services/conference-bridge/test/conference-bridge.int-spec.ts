@@ -110,6 +110,78 @@ describe('conference-bridge', () => {
     expect((await answerFor(again)).reserved).toMatchObject({ ports: 10 });
   });
 
+  it('answers a backlog of placements together: reserves while ports last, rejects the rest, a cancelled or repeated one never', async () => {
+    const start = day + 20 * HOUR;
+    const db = service.running.database.db;
+    const handled = (eventId: string) =>
+      waitFor(
+        async () => {
+          const { rows } = await db.query('SELECT 1 FROM messaging_inbox WHERE event_id = $1', [eventId]);
+          return rows.length > 0 ? true : undefined;
+        },
+        { description: `event ${eventId} to be handled` },
+      );
+    const placement = (orderId: string) => ({
+      meta: testMeta('orders', orderId),
+      orderId,
+      customerId,
+      title: 'Quarterly review',
+      startsAt: start + 15 * 60_000,
+      durationMinutes: 60,
+      expectedParticipants: 3,
+      recording: false,
+      tollFree: false,
+    });
+    // An order cancelled before its placement reaches the bridge.
+    const cancelled = randomUUID();
+    const cancellation = {
+      meta: testMeta('orders', cancelled),
+      orderId: cancelled,
+      customerId,
+      reason: null,
+    };
+    await topics.publish('orders.order-cancelled.v1', cancellation);
+    await handled(cancellation.meta.eventId);
+
+    // Every event the service has ever enqueued took a number of the outbox's sequence.
+    const enqueued = async () => {
+      const { rows } = await db.query<{ n: string; called: boolean }>(
+        'SELECT last_value AS n, is_called AS called FROM messaging_outbox_id_seq',
+      );
+      return Number(rows[0]?.n) - (rows[0]?.called ? 0 : 1);
+    };
+    const before = await enqueued();
+
+    // Twelve orders of 3 ports for one slot of a 20-port bridge, all at once: six fit.
+    const orders = Array.from({ length: 12 }, () => randomUUID());
+    const placements = [...orders, cancelled].map(placement);
+    await Promise.all(placements.map((event) => topics.publish('orders.order-placed.v1', event)));
+    const answers = await Promise.all(orders.map((orderId) => answerFor(orderId)));
+    const reserved = answers.flatMap((answer) => (answer.reserved ? [answer.reserved] : []));
+    const rejected = answers.flatMap((answer) => (answer.rejected ? [answer.rejected] : []));
+    expect(reserved).toHaveLength(6);
+    expect(rejected).toHaveLength(6);
+    for (const no of rejected) {
+      expect(no).toMatchObject({ reason: 'NO_CAPACITY' });
+      expect(no.detail).toMatch(/only 2 of 20 ports free/);
+    }
+    expect(new Set(reserved.map((r) => r.accessCode)).size).toBe(6);
+    // One answer per order, none for the cancelled one.
+    await Promise.all(placements.map((event) => handled(event.meta.eventId)));
+    expect((await enqueued()) - before).toBe(12);
+
+    // A reserved order placed again is answered no more.
+    const again = { ...placement(reserved[0]?.orderId as string), meta: testMeta('orders') };
+    await topics.publish('orders.order-placed.v1', again);
+    await handled(again.meta.eventId);
+    expect((await enqueued()) - before).toBe(12);
+    const { rows } = await db.query<{ ports: number }>(
+      "SELECT sum(ports)::int AS ports FROM reservations WHERE order_id = ANY($1::uuid[]) AND status = 'ACTIVE'",
+      [orders],
+    );
+    expect(rows[0]?.ports).toBe(18);
+  });
+
   it('completes a call once, whatever the order and repetition of its events', async () => {
     const orderId = await placeOrder(day + 8 * HOUR, 4);
     const reservation = (await answerFor(orderId)).reserved;

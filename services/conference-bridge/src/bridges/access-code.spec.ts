@@ -102,37 +102,49 @@ describe('AccessCodeGenerator', () => {
     expect(() => generator.next(never)).toThrow(RangeError);
   });
 
-  describe('nextAsync', () => {
-    it('waits for each answer and skips taken codes', async () => {
-      const { random } = scripted(1, 2, 3);
+  describe('nextManyAsync', () => {
+    it('draws the codes still missing in rounds, asking about each round at once', async () => {
+      const { random } = scripted(1, 2, 3, 4, 5);
       const generator = new AccessCodeGenerator({ digits: 6, random });
-      const asked: string[] = [];
-      const code = await generator.nextAsync(async (candidate) => {
-        asked.push(candidate);
+      const asked: string[][] = [];
+      const codes = await generator.nextManyAsync(3, async (candidates) => {
+        asked.push([...candidates]);
         await new Promise((resolve) => setTimeout(resolve, 1));
-        return candidate !== '100003';
+        return new Set(['100002']);
       });
-      expect(code).toBe('100003');
-      expect(asked).toEqual(['100001', '100002', '100003']);
+      expect(codes).toEqual(['100001', '100003', '100004']);
+      expect(asked).toEqual([['100001', '100002', '100003'], ['100004']]);
     });
 
-    it('gives up with ACCESS_CODES_EXHAUSTED', async () => {
+    it('never hands out one code twice, even when the source repeats itself', async () => {
+      const { random } = scripted(7, 7, 7, 8);
+      const generator = new AccessCodeGenerator({ digits: 6, random });
+      const codes = await generator.nextManyAsync(2, async () => new Set());
+      expect(codes).toEqual(['100007', '100008']);
+    });
+
+    it('gives up with ACCESS_CODES_EXHAUSTED after its rounds', async () => {
       const generator = new AccessCodeGenerator({ attempts: 3 });
-      let tries = 0;
+      let rounds = 0;
       await expect(
-        generator.nextAsync(async () => {
-          tries++;
-          return true;
+        generator.nextManyAsync(2, async (candidates) => {
+          rounds++;
+          return new Set(candidates);
         }),
       ).rejects.toThrow(AccessCodesExhaustedError);
-      expect(tries).toBe(3);
+      expect(rounds).toBe(3);
     });
 
-    it('passes on a failing lookup rather than treating it as free or taken', async () => {
+    it('passes on a failing lookup rather than treating its codes as free or taken', async () => {
       const generator = new AccessCodeGenerator();
-      await expect(generator.nextAsync(() => Promise.reject(new Error('database down')))).rejects.toThrow(
-        'database down',
-      );
+      await expect(
+        generator.nextManyAsync(1, () => Promise.reject(new Error('database down'))),
+      ).rejects.toThrow('database down');
+    });
+
+    it('asks nothing for no codes', async () => {
+      const generator = new AccessCodeGenerator();
+      expect(await generator.nextManyAsync(0, () => Promise.reject(new Error('asked')))).toEqual([]);
     });
   });
 });

@@ -59,16 +59,29 @@ export class AccessCodeGenerator {
   }
 
   /**
-   * As {@link AccessCodeGenerator.next}, for a lookup that answers asynchronously (a database);
-   * asks about one code at a time.
-   * @throws AccessCodesExhaustedError after `attempts` taken codes in a row.
+   * `count` distinct codes none of which `takenAmong` names, for a lookup that answers
+   * asynchronously (a database) about many codes at once: each round draws the codes still
+   * missing and asks about them together, so a batch costs one lookup, rarely two.
+   * @throws AccessCodesExhaustedError when codes are still missing after `attempts` rounds.
    */
-  async nextAsync(isTaken: (code: string) => Promise<boolean>): Promise<string> {
-    for (let attempt = 0; attempt < this.attempts; attempt++) {
-      const code = this.draw();
-      if (!(await isTaken(code))) return code;
+  async nextManyAsync(
+    count: number,
+    takenAmong: (codes: readonly string[]) => Promise<ReadonlySet<string>>,
+  ): Promise<string[]> {
+    const chosen = new Set<string>();
+    for (let attempt = 0; attempt < this.attempts && chosen.size < count; attempt++) {
+      const drawn = new Set<string>();
+      // A code drawn twice, or already chosen, is a draw lost: it counts towards the rounds.
+      for (let i = chosen.size; i < count; i++) {
+        const code = this.draw();
+        if (!chosen.has(code)) drawn.add(code);
+      }
+      if (drawn.size === 0) continue;
+      const taken = await takenAmong([...drawn]);
+      for (const code of drawn) if (!taken.has(code)) chosen.add(code);
     }
-    throw new AccessCodesExhaustedError(this.attempts, this.digits);
+    if (chosen.size < count) throw new AccessCodesExhaustedError(this.attempts, this.digits);
+    return [...chosen];
   }
 
   private draw(): string {

@@ -106,7 +106,7 @@ function invalid(detail: string): Allocation {
 /** Date's own range, so every accepted instant can be shown to the customer. */
 const LATEST_INSTANT = 8.64e15;
 
-function isInstant(at: number): boolean {
+export function isInstant(at: number): boolean {
   return Number.isFinite(at) && Math.abs(at) <= LATEST_INSTANT;
 }
 

@@ -48,14 +48,20 @@ export class ReservationsRepository {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [ALLOCATION_LOCK]);
   }
 
-  /** Active bookings overlapping [from, to), by bridge. */
-  async bookingsBetween(tx: SqlExecutor, from: number, to: number): Promise<Map<string, Booking[]>> {
-    const { rows } = await tx.query<{ bridge_id: string; starts_at: Date; ends_at: Date; ports: number }>(
-      `SELECT bridge_id, starts_at, ends_at, ports FROM reservations
-       WHERE status = 'ACTIVE' AND starts_at < $2 AND ends_at > $1`,
-      [new Date(from), new Date(to)],
-    );
+  /** Active bookings overlapping any of the slots (half-open, epoch milliseconds), by bridge. */
+  async bookingsOverlapping(
+    tx: SqlExecutor,
+    slots: readonly { readonly startsAt: number; readonly endsAt: number }[],
+  ): Promise<Map<string, Booking[]>> {
     const byBridge = new Map<string, Booking[]>();
+    if (slots.length === 0) return byBridge;
+    const { rows } = await tx.query<{ bridge_id: string; starts_at: Date; ends_at: Date; ports: number }>(
+      `SELECT r.bridge_id, r.starts_at, r.ends_at, r.ports FROM reservations r
+       WHERE r.status = 'ACTIVE' AND EXISTS (
+         SELECT 1 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS slot (starts_at, ends_at)
+         WHERE r.starts_at < slot.ends_at AND r.ends_at > slot.starts_at)`,
+      [slots.map((slot) => new Date(slot.startsAt)), slots.map((slot) => new Date(slot.endsAt))],
+    );
     for (const row of rows) {
       const list = byBridge.get(row.bridge_id) ?? [];
       list.push({
@@ -68,41 +74,51 @@ export class ReservationsRepository {
     return byBridge;
   }
 
-  async accessCodeTaken(tx: SqlExecutor, code: string): Promise<boolean> {
-    const { rows } = await tx.query(
-      "SELECT 1 FROM reservations WHERE access_code = $1 AND status = 'ACTIVE'",
-      [code],
+  /** Which of the codes an active reservation holds. */
+  async accessCodesTaken(tx: SqlExecutor, codes: readonly string[]): Promise<Set<string>> {
+    const { rows } = await tx.query<{ access_code: string }>(
+      "SELECT access_code FROM reservations WHERE access_code = ANY($1::text[]) AND status = 'ACTIVE'",
+      [codes],
     );
-    return rows.length > 0;
+    return new Set(rows.map((row) => row.access_code));
   }
 
-  async existsForOrder(tx: SqlExecutor, orderId: string): Promise<boolean> {
-    const { rows } = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
-    return rows.length > 0;
+  /** Which of the orders (lower-case ids) are answered already: reserved before, or cancelled. */
+  async answeredOrders(tx: SqlExecutor, orderIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await tx.query<{ order_id: string }>(
+      `SELECT order_id::text FROM reservations WHERE order_id = ANY($1::uuid[])
+       UNION SELECT order_id::text FROM cancelled_orders WHERE order_id = ANY($1::uuid[])`,
+      [orderIds],
+    );
+    return new Set(rows.map((row) => row.order_id));
   }
 
-  async insert(
+  /** Active reservations, in one statement. */
+  async insertMany(
     tx: SqlExecutor,
-    r: Omit<Reservation, 'status' | 'startsAt' | 'endsAt'> & {
+    reservations: readonly (Omit<Reservation, 'status' | 'startsAt' | 'endsAt'> & {
       startsAt: number;
       endsAt: number;
       correlationId: string;
-    },
+    })[],
   ): Promise<void> {
+    if (reservations.length === 0) return;
+    const column = <V>(value: (r: (typeof reservations)[number]) => V) => reservations.map(value);
     await tx.query(
       `INSERT INTO reservations (id, order_id, customer_id, bridge_id, starts_at, ends_at, ports, access_code,
          correlation_id, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACTIVE')`,
+       SELECT *, 'ACTIVE' FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[],
+         $6::timestamptz[], $7::integer[], $8::text[], $9::uuid[])`,
       [
-        r.id,
-        r.orderId,
-        r.customerId,
-        r.bridgeId,
-        new Date(r.startsAt),
-        new Date(r.endsAt),
-        r.ports,
-        r.accessCode,
-        r.correlationId,
+        column((r) => r.id),
+        column((r) => r.orderId),
+        column((r) => r.customerId),
+        column((r) => r.bridgeId),
+        column((r) => new Date(r.startsAt)),
+        column((r) => new Date(r.endsAt)),
+        column((r) => r.ports),
+        column((r) => r.accessCode),
+        column((r) => r.correlationId),
       ],
     );
   }
@@ -114,11 +130,6 @@ export class ReservationsRepository {
       [orderId],
     );
     await tx.query('INSERT INTO cancelled_orders (order_id) VALUES ($1) ON CONFLICT DO NOTHING', [orderId]);
-  }
-
-  async wasCancelled(tx: SqlExecutor, orderId: string): Promise<boolean> {
-    const { rows } = await tx.query('SELECT 1 FROM cancelled_orders WHERE order_id = $1', [orderId]);
-    return rows.length > 0;
   }
 
   /** The active reservation an access code leads to, with its flow's correlation id. */

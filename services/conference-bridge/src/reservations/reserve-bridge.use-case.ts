@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { type Context, context } from '@opentelemetry/api';
 import type { OrderPlaced } from '@switchboard/contracts';
-import { Outbox } from '@switchboard/messaging';
+import { Outbox, type OutboxEntry } from '@switchboard/messaging';
 import { type SqlExecutor } from '@switchboard/database';
 import { CONFIG, metaFollowing } from '@switchboard/service';
 import { AccessCodeGenerator } from '../bridges/access-code.ts';
-import { allocate } from '../bridges/capacity.ts';
+import { allocate, type Booking, isInstant } from '../bridges/capacity.ts';
 import type { BridgeConfig } from '../config.ts';
 import { ReservationsRepository } from './reservations.repository.ts';
 
@@ -28,49 +29,111 @@ export class ReserveBridgeUseCase {
   }
 
   async execute(tx: SqlExecutor, order: OrderPlaced): Promise<void> {
+    await this.executeAll(tx, [{ event: order, trace: context.active() }]);
+  }
+
+  /**
+   * Placements (a partition's batch, each in its record's trace), answered in their order as if
+   * one after the other, under one allocation lock and in a handful of statements for the batch: a
+   * placement sees the ports taken by those before it. A second placement of one order, or one
+   * answered before, gets nothing.
+   */
+  async executeAll(
+    tx: SqlExecutor,
+    items: readonly { readonly event: OrderPlaced; readonly trace: Context }[],
+  ): Promise<void> {
     await this.reservations.lockAllocation(tx);
-    if (await this.reservations.wasCancelled(tx, order.orderId)) return;
-    if (await this.reservations.existsForOrder(tx, order.orderId)) return;
-    const request = {
-      startsAt: order.startsAt,
-      endsAt: order.startsAt + order.durationMinutes * 60_000,
-      ports: order.expectedParticipants,
-    };
-    const booked = await this.reservations.bookingsBetween(tx, request.startsAt, request.endsAt);
-    const allocation = allocate(this.config.bridges, (id) => booked.get(id) ?? [], request);
-    const meta = metaFollowing('conference-bridge', order.meta);
-    if (!allocation.ok) {
-      await this.outbox.enqueue(tx, 'conference.bridge-rejected.v1', order.orderId, {
-        meta,
+    const answered = await this.reservations.answeredOrders(
+      tx,
+      items.map((item) => item.event.orderId),
+    );
+    const placements: (Placement & { readonly trace: Context })[] = [];
+    for (const { event, trace } of items) {
+      const id = event.orderId.toLowerCase();
+      if (answered.has(id)) continue;
+      answered.add(id);
+      const request = {
+        startsAt: event.startsAt,
+        endsAt: event.startsAt + event.durationMinutes * 60_000,
+        ports: event.expectedParticipants,
+      };
+      placements.push({ order: event, request, trace });
+    }
+    if (placements.length === 0) return;
+
+    // A slot that is not a pair of instants is rejected by `allocate`, before it looks at bookings.
+    const booked = await this.reservations.bookingsOverlapping(
+      tx,
+      placements.map((p) => p.request).filter((r) => isInstant(r.startsAt) && isInstant(r.endsAt)),
+    );
+    const answers = placements.map((placement) => {
+      const allocation = allocate(this.config.bridges, (id) => booked.get(id) ?? [], placement.request);
+      if (allocation.ok) {
+        const list = booked.get(allocation.bridge.id) ?? [];
+        list.push(placement.request);
+        booked.set(allocation.bridge.id, list);
+      }
+      return { ...placement, allocation };
+    });
+    const codes = await this.codes.nextManyAsync(
+      answers.filter((answer) => answer.allocation.ok).length,
+      (candidates) => this.reservations.accessCodesTaken(tx, candidates),
+    );
+    const rows: Parameters<ReservationsRepository['insertMany']>[1][number][] = [];
+    const events: OutboxEntry[] = [];
+    for (const { order, request, allocation, trace } of answers) {
+      const meta = metaFollowing('conference-bridge', order.meta);
+      if (!allocation.ok) {
+        events.push({
+          topic: 'conference.bridge-rejected.v1',
+          key: order.orderId,
+          event: {
+            meta,
+            orderId: order.orderId,
+            customerId: order.customerId,
+            reason: allocation.reason,
+            detail: allocation.detail,
+          },
+          trace,
+        });
+        continue;
+      }
+      const reservationId = randomUUID();
+      const accessCode = codes[rows.length] as string;
+      const { bridge } = allocation;
+      rows.push({
+        id: reservationId,
         orderId: order.orderId,
         customerId: order.customerId,
-        reason: allocation.reason,
-        detail: allocation.detail,
+        bridgeId: bridge.id,
+        ...request,
+        accessCode,
+        correlationId: order.meta.correlationId,
       });
-      return;
+      events.push({
+        topic: 'conference.bridge-reserved.v1',
+        key: order.orderId,
+        event: {
+          meta,
+          orderId: order.orderId,
+          reservationId,
+          customerId: order.customerId,
+          bridgeId: bridge.id,
+          dialInNumber: bridge.dialInNumber,
+          accessCode,
+          startsAt: request.startsAt,
+          endsAt: request.endsAt,
+          ports: request.ports,
+        },
+        trace,
+      });
     }
-    const accessCode = await this.codes.nextAsync((code) => this.reservations.accessCodeTaken(tx, code));
-    const reservationId = randomUUID();
-    await this.reservations.insert(tx, {
-      id: reservationId,
-      orderId: order.orderId,
-      customerId: order.customerId,
-      bridgeId: allocation.bridge.id,
-      ...request,
-      accessCode,
-      correlationId: order.meta.correlationId,
-    });
-    await this.outbox.enqueue(tx, 'conference.bridge-reserved.v1', order.orderId, {
-      meta,
-      orderId: order.orderId,
-      reservationId,
-      customerId: order.customerId,
-      bridgeId: allocation.bridge.id,
-      dialInNumber: allocation.bridge.dialInNumber,
-      accessCode,
-      startsAt: request.startsAt,
-      endsAt: request.endsAt,
-      ports: request.ports,
-    });
+    await this.reservations.insertMany(tx, rows);
+    await this.outbox.enqueueMany(tx, events);
   }
+}
+
+interface Placement {
+  readonly order: OrderPlaced;
+  readonly request: Booking;
 }
