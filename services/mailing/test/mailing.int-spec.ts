@@ -171,6 +171,39 @@ describe('mailing', () => {
       expect(await messageSent(old.orderId, 1)).toHaveLength(1);
     });
 
+    it("emails a backlog of several customers' reservations once each, holding an unknown customer's until it arrives", async () => {
+      const known = [1, 2, 3].map((n) => customerRegistered({ email: uniqueEmail(`backlog-${n}`) }));
+      const late = customerRegistered({ email: uniqueEmail('backlog-late') });
+      for (const customer of known) await topics.publish('crm.customer-registered.v1', customer);
+      await handled(service, ...known.map((customer) => customer.meta.eventId));
+
+      const reservations = [...known, ...known, ...known, late, late].map((customer) =>
+        bridgeReserved(customer.customerId),
+      );
+      // Some reservations twice, in events of their own.
+      const repeats = reservations
+        .slice(0, 4)
+        .map((reserved) => ({ ...reserved, meta: { ...reserved.meta, eventId: randomUUID() } }));
+      const events = [...reservations, ...repeats];
+      await Promise.all(events.map((event) => topics.publish('conference.bridge-reserved.v1', event)));
+      for (const customer of known) {
+        const emails = await delivered(customer.email, 3);
+        const codes = reservations
+          .filter((reserved) => reserved.customerId === customer.customerId)
+          .map((reserved) => reserved.accessCode);
+        expect(codes.every((code) => emails.some((email) => email.text.includes(code)))).toBe(true);
+      }
+      await handled(service, ...events.map((event) => event.meta.eventId));
+      await drained(service);
+      for (const customer of known) expect(await mail().to(customer.email)).toHaveLength(3);
+      expect(await mail().to(late.email)).toHaveLength(0);
+
+      await topics.publish('crm.customer-registered.v1', late);
+      expect(await delivered(late.email, 2)).toHaveLength(2);
+      await drained(service);
+      expect(await mail().to(late.email)).toHaveLength(2);
+    });
+
     it('holds a confirmation for a customer it does not know yet, and sends it once the customer arrives', async () => {
       const customer = customerRegistered({ email: uniqueEmail('early-booking') });
       const reserved = bridgeReserved(customer.customerId);

@@ -12,12 +12,20 @@ export const MAILING_HANDLERS = [
     contacts.execute(tx, event),
   ),
   // A reserved bridge: the customer gets the dial-in details by email.
-  // A batch of them in one transaction, their customers locked first.
+  // A partition's batch of them is queued together, its customers locked first.
   eventHandler(
     'conference.bridge-reserved.v1',
     QueueMailUseCase,
     (queue, tx, event, context) => queue.bookingConfirmation(tx, event, context.trace),
-    { batched: { lockFirst: (queue, tx, events) => queue.lockCustomersOf(tx, events) } },
+    {
+      batched: {
+        handleAll: (queue, tx, items) =>
+          queue.bookingConfirmations(
+            tx,
+            items.map((item) => ({ event: item.event, trace: item.context.trace })),
+          ),
+      },
+    },
   ),
   // An issued invoice: the customer gets it by email, the PDF attached.
   eventHandler('billing.invoice-issued.v1', QueueMailUseCase, (queue, tx, event, context) =>

@@ -117,34 +117,46 @@ export class OutgoingMailRepository {
 
   /** Queues an email; false (and nothing changes) when one with its dedupe key exists already. */
   async insert(tx: SqlExecutor, mail: NewMail): Promise<boolean> {
-    const { rows } = await tx.query(
+    return (await this.insertMany(tx, [mail])).has(mail.dedupeKey);
+  }
+
+  /**
+   * Queues emails in one statement; returns the dedupe keys of those queued now (an email whose
+   * key exists already, or repeats one before it, changes nothing).
+   */
+  async insertMany(tx: SqlExecutor, mails: readonly NewMail[]): Promise<Set<string>> {
+    if (mails.length === 0) return new Set();
+    const column = <V>(value: (mail: NewMail) => V) => mails.map(value);
+    const { rows } = await tx.query<{ dedupe_key: string }>(
       `INSERT INTO outgoing_mail (id, dedupe_key, kind, customer_id, related_id, campaign_id, to_address,
          subject, body, attachment_name, attachment_url, attachment_sha256, attachment_type, event_subject,
          status, trace_context, correlation_id, causation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)
-       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::uuid[], $7::text[],
+         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+         $16::jsonb[], $17::text[], $18::text[])
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
       [
-        randomUUID(),
-        mail.dedupeKey,
-        mail.kind,
-        mail.customerId,
-        mail.relatedId,
-        mail.campaignId ?? null,
-        mail.to ?? null,
-        mail.content.subject,
-        mail.content.text,
-        mail.content.attachment?.fileName ?? null,
-        mail.content.attachment?.url ?? null,
-        mail.content.attachment?.sha256 ?? null,
-        mail.content.attachment?.mediaType ?? null,
-        mail.eventSubject,
-        mail.to === undefined ? 'WAITING_FOR_CONTACT' : 'PENDING',
-        JSON.stringify(mail.trace),
-        mail.correlationId,
-        mail.causationId,
+        column(() => randomUUID()),
+        column((mail) => mail.dedupeKey),
+        column((mail) => mail.kind),
+        column((mail) => mail.customerId),
+        column((mail) => mail.relatedId),
+        column((mail) => mail.campaignId ?? null),
+        column((mail) => mail.to ?? null),
+        column((mail) => mail.content.subject),
+        column((mail) => mail.content.text),
+        column((mail) => mail.content.attachment?.fileName ?? null),
+        column((mail) => mail.content.attachment?.url ?? null),
+        column((mail) => mail.content.attachment?.sha256 ?? null),
+        column((mail) => mail.content.attachment?.mediaType ?? null),
+        column((mail) => mail.eventSubject),
+        column((mail) => (mail.to === undefined ? 'WAITING_FOR_CONTACT' : 'PENDING')),
+        column((mail) => JSON.stringify(mail.trace)),
+        column((mail) => mail.correlationId),
+        column((mail) => mail.causationId),
       ],
     );
-    return rows.length > 0;
+    return new Set(rows.map((row) => row.dedupe_key));
   }
 
   /**

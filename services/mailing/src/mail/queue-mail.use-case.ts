@@ -25,42 +25,47 @@ export class QueueMailUseCase {
     private readonly dispatcher: MailDispatcher,
   ) {}
 
-  /** Before a batch of events: their customers' locks, in one order, so concurrent batches cannot deadlock. */
-  lockCustomersOf(tx: SqlExecutor, events: readonly { readonly customerId: string }[]): Promise<void> {
-    return this.contacts.lockCustomers(
-      tx,
-      events.map((event) => event.customerId),
-    );
+  bookingConfirmation(tx: SqlExecutor, event: BridgeReserved, trace: Context): Promise<void> {
+    return this.bookingConfirmations(tx, [{ event, trace }]);
   }
 
-  bookingConfirmation(tx: SqlExecutor, event: BridgeReserved, trace: Context): Promise<void> {
-    return this.queue(tx, {
-      dedupeKey: `booking:${event.reservationId}`,
-      kind: 'BOOKING_CONFIRMATION',
-      customerId: event.customerId,
-      relatedId: event.orderId,
-      content: bookingConfirmation(event),
-      cause: event.meta,
-      trace,
-    });
+  /** Reservations (a partition's batch, each in its record's trace): their emails in a few statements. */
+  bookingConfirmations(
+    tx: SqlExecutor,
+    items: readonly { readonly event: BridgeReserved; readonly trace: Context }[],
+  ): Promise<void> {
+    return this.queue(
+      tx,
+      items.map(({ event, trace }) => ({
+        dedupeKey: `booking:${event.reservationId}`,
+        kind: 'BOOKING_CONFIRMATION',
+        customerId: event.customerId,
+        relatedId: event.orderId,
+        content: bookingConfirmation(event),
+        cause: event.meta,
+        trace,
+      })),
+    );
   }
 
   /** Fails with UntrustedDocumentError when the event's PDF is not on billing's API. */
   invoice(tx: SqlExecutor, event: InvoiceIssued, trace: Context): Promise<void> {
-    return this.queue(tx, {
-      dedupeKey: `invoice:${event.invoiceId}`,
-      kind: 'INVOICE',
-      customerId: event.customerId,
-      relatedId: event.invoiceId,
-      content: invoiceEmail(event, this.config.billingUrl),
-      cause: event.meta,
-      trace,
-    });
+    return this.queue(tx, [
+      {
+        dedupeKey: `invoice:${event.invoiceId}`,
+        kind: 'INVOICE',
+        customerId: event.customerId,
+        relatedId: event.invoiceId,
+        content: invoiceEmail(event, this.config.billingUrl),
+        cause: event.meta,
+        trace,
+      },
+    ]);
   }
 
   private async queue(
     tx: SqlExecutor,
-    mail: {
+    mails: readonly {
       dedupeKey: string;
       kind: MailKind;
       customerId: string;
@@ -68,23 +73,30 @@ export class QueueMailUseCase {
       content: MailContent;
       cause: EventMeta;
       trace: Context;
-    },
+    }[],
   ): Promise<void> {
-    await this.contacts.lockCustomer(tx, mail.customerId);
-    const contact = await this.contacts.get(mail.customerId, tx);
-    const queued = await this.mails.insert(tx, {
-      dedupeKey: mail.dedupeKey,
-      kind: mail.kind,
-      customerId: mail.customerId,
-      relatedId: mail.relatedId,
-      to: contact?.email,
-      content: mail.content,
-      // Booking and invoice subjects name a date, a number and a period: no personal data.
-      eventSubject: mail.content.subject,
-      trace: captureTraceContext(mail.trace),
-      correlationId: mail.cause.correlationId,
-      causationId: mail.cause.eventId,
-    });
-    if (queued && contact) tx.afterCommit?.(() => this.dispatcher.wake());
+    const customers = mails.map((mail) => mail.customerId);
+    await this.contacts.lockCustomers(tx, customers);
+    const contacts = await this.contacts.getMany(tx, customers);
+    const queued = await this.mails.insertMany(
+      tx,
+      mails.map((mail) => ({
+        dedupeKey: mail.dedupeKey,
+        kind: mail.kind,
+        customerId: mail.customerId,
+        relatedId: mail.relatedId,
+        to: contacts.get(mail.customerId.toLowerCase())?.email,
+        content: mail.content,
+        // Booking and invoice subjects name a date, a number and a period: no personal data.
+        eventSubject: mail.content.subject,
+        trace: captureTraceContext(mail.trace),
+        correlationId: mail.cause.correlationId,
+        causationId: mail.cause.eventId,
+      })),
+    );
+    const due = mails.some(
+      (mail) => queued.has(mail.dedupeKey) && contacts.has(mail.customerId.toLowerCase()),
+    );
+    if (due) tx.afterCommit?.(() => this.dispatcher.wake());
   }
 }
