@@ -104,6 +104,18 @@ describe('TokenVerifier', () => {
     );
   });
 
+  it('remembers a verified token only until it expires, and each token for its own claims', async () => {
+    const reader = await issuer.token({ scope: 'orders:read' });
+    const writer = await issuer.token({ scope: 'orders:write' }, { exp: '2s' });
+    for (let i = 0; i < 3; i++) {
+      expect([...(await verifier.verify(reader)).scopes]).toEqual(['orders:read']);
+      expect([...(await verifier.verify(writer)).scopes]).toEqual(['orders:write']);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await refusal(writer)).toBe('the token has expired');
+    expect([...(await verifier.verify(reader)).scopes]).toEqual(['orders:read']);
+  });
+
   it('accepts tokens of a rotated key without a restart, and refuses those of a revoked one', async () => {
     const old = await issuer.token();
     await verifier.verify(old);

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, type JWTPayload, jwtVerify } from 'jose';
 import { AuthenticationProblem, IdentityProviderUnavailable } from './security-errors.ts';
 
 /** Who is calling: the OAuth 2.0 client a verified access token was issued to, and what it may do. */
@@ -29,6 +29,14 @@ export interface TokenVerifierOptions {
   readonly jwksMaxAgeMs?: number;
   /** Clock skew allowed on `exp` and `nbf`. */
   readonly clockToleranceSeconds?: number;
+  /**
+   * How many verified tokens are remembered (default 1000; 0 remembers none). A client sends the
+   * same token with every request until it expires, and checking its signature again each time is
+   * most of what authenticating a request costs. A remembered token is taken only until it expires,
+   * and only while the keys it was verified with are current: fetching the keys again (rotation,
+   * or `jwksMaxAgeMs` passed) forgets every token, so a revoked key is refused as soon as without.
+   */
+  readonly rememberedTokens?: number;
 }
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
@@ -40,6 +48,10 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 export class TokenVerifier {
   private keys: ReturnType<typeof createRemoteJWKSet> | undefined;
   private discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  /** Verified tokens, oldest first, each with when it expires (epoch ms) and the key set it was verified with. */
+  private readonly remembered = new Map<string, { caller: Caller; until: number; keySet: number }>();
+  /** Counts the fetches of the issuer's keys: a remembered token stands only for the fetch it was verified under. */
+  private keySet = 0;
 
   constructor(private readonly options: TokenVerifierOptions) {}
 
@@ -54,6 +66,10 @@ export class TokenVerifier {
   /** The caller a token stands for; an AuthenticationProblem saying what is wrong with it otherwise. */
   async verify(token: string): Promise<Caller> {
     const keys = await this.jwks();
+    const known = this.remembered.get(token);
+    if (known && known.keySet === this.keySet && keys.fresh && Date.now() < known.until) return known.caller;
+    if (known) this.remembered.delete(token);
+    const keySet = this.keySet;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -69,11 +85,24 @@ export class TokenVerifier {
     const clientId = stringClaim(payload, 'client_id') ?? stringClaim(payload, 'azp');
     if (!clientId) throw new AuthenticationProblem('the token names no client (client_id or azp)');
     const scope = stringClaim(payload, 'scope') ?? '';
-    return {
+    const caller: Caller = {
       clientId,
       subject: payload.sub,
       scopes: new Set(scope.split(' ').filter((s) => s !== '')),
     };
+    this.remember(token, caller, (payload.exp as number) * 1000, keySet);
+    return caller;
+  }
+
+  private remember(token: string, caller: Caller, until: number, keySet: number): void {
+    const capacity = this.options.rememberedTokens ?? 1000;
+    if (capacity <= 0 || keySet !== this.keySet) return;
+    // The oldest goes first: a Map keeps its keys in the order they were set.
+    while (this.remembered.size >= capacity) {
+      const oldest = this.remembered.keys().next().value as string;
+      this.remembered.delete(oldest);
+    }
+    this.remembered.set(token, { caller, until, keySet });
   }
 
   private problemOf(error: unknown): Error {
@@ -125,6 +154,12 @@ export class TokenVerifier {
       cooldownDuration: this.options.jwksCooldownMs ?? 30_000,
       cacheMaxAge: this.options.jwksMaxAgeMs ?? 60_000,
       timeoutDuration: 5000,
+      // Each fetch of the keys (rotation, expiry, revocation) forgets the verified tokens.
+      [customFetch]: (url, init) => {
+        this.keySet++;
+        this.remembered.clear();
+        return fetch(url, init);
+      },
     });
   }
 }
