@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import { addMoney, formatMoney, type Money, money } from '../rating/money.ts';
 import type { ChargeLine, ChargeLineKind } from '../rating/rating.ts';
 import { parsePeriod } from './periods.ts';
@@ -171,6 +170,8 @@ export async function renderInvoicePdf(invoice: InvoiceDocument): Promise<Buffer
     throw new RangeError(`invoice ${invoice.invoiceNumber}: issuedAt is not an instant`);
   }
   const issued = new Date(invoice.issuedAt);
+  // pdfkit (and the font tables it brings) is loaded by the first invoice, at the month-end close.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,

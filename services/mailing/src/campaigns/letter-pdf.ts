@@ -1,5 +1,3 @@
-import PDFDocument from 'pdfkit';
-
 /** Whom a letter goes to, as printed in the envelope window. */
 export interface LetterAddress {
   readonly name: string;
@@ -83,7 +81,9 @@ export function addressLines(address: LetterAddress): string[] {
  * then the body text, flowing onto further pages as needed. Helvetica is one of the PDF standard
  * fonts, so nothing is embedded; it covers Western European text (WinAnsi), not other scripts.
  */
-export function renderLetterPdf(letter: Letter): Promise<Buffer> {
+export async function renderLetterPdf(letter: Letter): Promise<Buffer> {
+  // pdfkit (and the font tables it brings) is loaded by the first letter: most runs print none.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
@@ -107,5 +107,5 @@ export function renderLetterPdf(letter: Letter): Promise<Buffer> {
     paragraphGap: 4,
   });
   doc.end();
-  return done;
+  return await done;
 }
