@@ -23,7 +23,7 @@ RUN test -f "services/$SERVICE/package.json" || (echo "SERVICE=$SERVICE: there i
 FROM node:24.21.0-bookworm-slim
 # An ARG ends with its stage: declared again to be seen here.
 ARG PORT
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=${PORT}
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=${PORT} GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072
 WORKDIR /app
 COPY --from=build /out ./
 # PGlite data when DATABASE_URL is not set. print-spool is where docker-compose.yml mounts the print
@@ -35,4 +35,4 @@ EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=6 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The Node.js options of SERVICE_NODE_ARGS (packages/config): a young generation of 8 MB semi-spaces.
-CMD ["node", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NODE_ARGS } from '@switchboard/config';
+import { SERVICE_NODE_ARGS, serviceGlibcTunables } from '@switchboard/config';
 import { signInToConsole, stackPaths, userPasswordFile, writeScrapeTargets } from '@switchboard/stack';
 import { knownClientSecret, stackEndpoints, testKafka, waitFor } from '@switchboard/testing';
 import type { Browser, Page } from 'playwright-core';
@@ -42,6 +42,7 @@ export async function startConsole(system: System): Promise<RunningConsole> {
       cwd: join(ROOT, 'services', 'console'),
       env: {
         ...process.env,
+        ...serviceGlibcTunables(),
         HOST: '127.0.0.1',
         PORT: String(TEST_CONSOLE_PORT),
         CONSOLE_PUBLIC_URL: url,

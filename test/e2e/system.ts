@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NODE_ARGS } from '@switchboard/config';
+import { SERVICE_NODE_ARGS, serviceGlibcTunables } from '@switchboard/config';
 import { scopesOf, type TopicName } from '@switchboard/contracts';
 import {
   accessToken,
@@ -143,6 +143,7 @@ export async function startSystem(
       cwd: join(ROOT, 'services', name),
       env: {
         ...process.env,
+        ...serviceGlibcTunables(),
         HOST: '127.0.0.1',
         PORT: String(port),
         KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),

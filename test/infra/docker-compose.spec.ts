@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CONSOLE_PORT, DEFAULT_PORTS, SERVICE_NODE_ARGS } from '@switchboard/config';
+import { CONSOLE_PORT, DEFAULT_PORTS, SERVICE_GLIBC_TUNABLES, SERVICE_NODE_ARGS } from '@switchboard/config';
 import { kafkaPrincipals } from '@switchboard/messaging';
 import { LOCAL_ENDPOINTS } from '@switchboard/stack';
 import { serviceDatabases } from '../../infra/stack/src/components/postgres.ts';
@@ -265,11 +265,16 @@ describe('docker-compose.yml', () => {
       expect(existsSync(join(ROOT, 'services', name, 'Dockerfile'))).toBe(false);
     });
 
-    it('starts from its package scripts with the Node.js options of every other start', () => {
+    it('starts from its package scripts with the Node.js options and allocator settings of every other start', () => {
       const { scripts } = JSON.parse(readFileSync(join(ROOT, 'services', name, 'package.json'), 'utf8')) as {
         scripts: Record<string, string>;
       };
-      const node = ['node', ...SERVICE_NODE_ARGS, 'dist/main.js'].join(' ');
+      const node = [
+        `GLIBC_TUNABLES=${SERVICE_GLIBC_TUNABLES}`,
+        'node',
+        ...SERVICE_NODE_ARGS,
+        'dist/main.js',
+      ].join(' ');
       expect(scripts['start:prod']).toBe(node);
       expect(scripts.start).toBe(`tsc -b && ${node}`);
     });
@@ -386,12 +391,12 @@ describe(SERVICE_DOCKERFILE, () => {
     }
   });
 
-  it('runs the deployed service as node on PORT, with the Node.js options of every other start, and a readiness healthcheck on the same port', () => {
+  it('runs the deployed service as node on PORT, with the Node.js options and allocator settings of every other start, and a readiness healthcheck on the same port', () => {
     const cmd = `CMD ${JSON.stringify(['node', ...SERVICE_NODE_ARGS, 'dist/main.js'])}`.replaceAll(',', ', ');
     expect(runtime).toEqual(
       expect.arrayContaining([
         'ARG PORT',
-        'ENV NODE_ENV=production HOST=0.0.0.0 PORT=${PORT}',
+        `ENV NODE_ENV=production HOST=0.0.0.0 PORT=\${PORT} GLIBC_TUNABLES=${SERVICE_GLIBC_TUNABLES}`,
         'WORKDIR /app',
         'COPY --from=build /out ./',
         'USER node',

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONSOLE_PORT, DEFAULT_PORTS, SERVICE_NODE_ARGS } from '@switchboard/config';
+import { CONSOLE_PORT, DEFAULT_PORTS, SERVICE_NODE_ARGS, serviceGlibcTunables } from '@switchboard/config';
 import { endpointsToEnv, resolveEndpoints } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { kafkaPasswordFile } from './components/kafka.ts';
@@ -155,6 +155,7 @@ export async function servicesUp(paths: StackPaths, log: (line: string) => void)
           cwd: join(root, 'services', name),
           env: {
             ...env,
+            ...serviceGlibcTunables(),
             ...ownClient(paths, name),
             ...ownKafkaPrincipal(paths, name),
             ...ownRegistryClient(paths, name),

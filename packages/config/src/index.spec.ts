@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, httpServerEnv, parseEnv, serviceConfigOf, serviceEnv } from './index.ts';
+import {
+  ConfigError,
+  httpServerEnv,
+  parseEnv,
+  SERVICE_GLIBC_TUNABLES,
+  serviceConfigOf,
+  serviceEnv,
+  serviceGlibcTunables,
+} from './index.ts';
 
 const schema = z.object({ ...httpServerEnv(3001), KAFKA_BROKERS: z.string().min(1) });
 
@@ -40,6 +48,18 @@ describe('serviceConfigOf', () => {
     expect(load({ NODE_ENV: 'production', DATABASE_URL: 'postgres://orders@db/orders' })).toMatchObject({
       production: true,
       databaseUrl: 'postgres://orders@db/orders',
+    });
+  });
+});
+
+describe('serviceGlibcTunables', () => {
+  it("adds the allocator's threshold to the environment's own tunables, and keeps a threshold it sets", () => {
+    expect(serviceGlibcTunables({})).toEqual({ GLIBC_TUNABLES: SERVICE_GLIBC_TUNABLES });
+    expect(serviceGlibcTunables({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' })).toEqual({
+      GLIBC_TUNABLES: `glibc.malloc.arena_max=2:${SERVICE_GLIBC_TUNABLES}`,
+    });
+    expect(serviceGlibcTunables({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536' })).toEqual({
+      GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536',
     });
   });
 });

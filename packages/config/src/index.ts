@@ -38,11 +38,30 @@ export const CONSOLE_PORT = 3000;
 /**
  * What `node` is given before a service's `dist/main.js`, wherever the project starts one (the
  * local stack, the tests, the container image, `pnpm start:prod`). V8 sizes the young generation
- * for the machine's memory (16 MB per semi-space here) and keeps it while idle; 8 MB keeps each
- * service some 35 MB smaller idle and 100 MB smaller under load, at the same throughput
- * (`./switchboard bench flows`, see the README's performance section).
+ * for the machine's memory (16 MB per semi-space here) and keeps it grown while idle; 2 MB keeps
+ * each idle service some 12 MB smaller than 8 MB did (134–147 MB against 150–160 MB), at the same
+ * throughput (`./switchboard bench flows`, see the README's performance section).
  */
-export const SERVICE_NODE_ARGS: readonly string[] = ['--max-semi-space-size=8'];
+export const SERVICE_NODE_ARGS: readonly string[] = ['--max-semi-space-size=2'];
+
+/**
+ * The C library's allocator settings a service runs with (`GLIBC_TUNABLES`), wherever the project
+ * starts one. glibc raises its mmap threshold each time a large block is freed, so the large
+ * blocks of start-up (module sources read, code compiled) end up carved from the heap, where they
+ * stay resident as fragments; a fixed threshold of 128 KB gives them back to the system when
+ * freed: some 11 MB less per idle service (`./switchboard bench flows`).
+ */
+export const SERVICE_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=131072';
+
+/** `GLIBC_TUNABLES` for a service: the environment's own, with the threshold unless it sets one. */
+export function serviceGlibcTunables(env: Readonly<Record<string, string | undefined>> = process.env): {
+  GLIBC_TUNABLES: string;
+} {
+  const own = env.GLIBC_TUNABLES?.trim() ?? '';
+  if (own === '') return { GLIBC_TUNABLES: SERVICE_GLIBC_TUNABLES };
+  if (own.includes('glibc.malloc.mmap_threshold=')) return { GLIBC_TUNABLES: own };
+  return { GLIBC_TUNABLES: `${own}:${SERVICE_GLIBC_TUNABLES}` };
+}
 
 /** Where a tool reaches the flow console: `CONSOLE_URL` when set, otherwise its port on loopback. */
 export function consoleUrlFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string {
