@@ -8,14 +8,16 @@
  * A new POST runs its use case's work through `runIdempotentCommand`:
  *
  * ```ts
+ * const orderId = randomUUID();
  * return runIdempotentCommand(this.db, {
  *   command: 'orders.place-order',
  *   creates: 'order',
  *   key,
  *   request: input,
+ *   resourceId: orderId,
  *   run: async (tx) => {
- *     const order = await this.orders.insert(tx, randomUUID(), input);
- *     return { result: order, resourceId: order.id };
+ *     const order = await this.orders.insert(tx, orderId, input);
+ *     return { result: order, resourceId: orderId };
  *   },
  *   replay: async (tx, orderId) => {
  *     const order = await this.orders.get(orderId, tx);
@@ -137,6 +139,11 @@ export interface IdempotentCommandOptions<Result> {
   readonly key: string;
   /** The request (its body) whose hash tells a retry from a reuse of the key. */
   readonly request: unknown;
+  /**
+   * The id of what `run` will create, when it is chosen before (a new UUID): recorded with the
+   * claim of the key, which saves the statement recording it afterwards.
+   */
+  readonly resourceId?: string;
   /** Does the work, once per key, in the transaction that claims the key. */
   run(tx: SqlExecutor): Promise<{ readonly result: Result; readonly resourceId: string }>;
   /** Answers a retry: what `run` created for the key (`resourceId`), as it is now. */
@@ -169,17 +176,18 @@ export async function runIdempotentCommand<Result>(
   const hash = requestHash(options.request);
   return db.transaction(async (tx) => {
     const claimed = await tx.query(
-      `INSERT INTO idempotent_commands (command, key, request_hash) VALUES ($1, $2, $3)
+      `INSERT INTO idempotent_commands (command, key, request_hash, resource_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT (command, key) DO NOTHING RETURNING key`,
-      [command, key, hash],
+      [command, key, hash, options.resourceId ?? null],
     );
     if (claimed.rows.length > 0) {
       const { result, resourceId } = await options.run(tx);
-      await tx.query('UPDATE idempotent_commands SET resource_id = $3 WHERE command = $1 AND key = $2', [
-        command,
-        key,
-        resourceId,
-      ]);
+      if (resourceId !== options.resourceId)
+        await tx.query('UPDATE idempotent_commands SET resource_id = $3 WHERE command = $1 AND key = $2', [
+          command,
+          key,
+          resourceId,
+        ]);
       return { result, replayed: false };
     }
     const { rows } = await tx.query<{ request_hash: string; resource_id: string | null }>(

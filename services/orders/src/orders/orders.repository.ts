@@ -56,11 +56,15 @@ const cursorShape = z.tuple([cursorPart.seq]);
 export class OrdersRepository {
   constructor(@Inject(DATABASE) private readonly db: SqlDatabase) {}
 
-  async insert(tx: SqlExecutor, id: string, order: PlaceOrder): Promise<Order> {
+  /** A new PENDING order, when its customer is one orders knows of (crm's events); undefined otherwise. */
+  async insertForKnownCustomer(tx: SqlExecutor, id: string, order: PlaceOrder): Promise<Order | undefined> {
     const { rows } = await tx.query<OrderRow>(
       `INSERT INTO orders (id, customer_id, title, starts_at, duration_minutes, expected_participants,
          recording, toll_free, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING') RETURNING *`,
+       SELECT $1::uuid, $2::uuid, $3::text, $4::timestamptz, $5::integer, $6::integer, $7::boolean,
+         $8::boolean, 'PENDING'
+       WHERE EXISTS (SELECT 1 FROM known_customers WHERE customer_id = $2::uuid)
+       RETURNING *`,
       [
         id,
         order.customerId,
@@ -72,7 +76,7 @@ export class OrdersRepository {
         order.features.tollFree,
       ],
     );
-    return toOrder(rows[0] as OrderRow);
+    return rows[0] ? toOrder(rows[0]) : undefined;
   }
 
   async get(id: string, tx: SqlExecutor = this.db): Promise<Order | undefined> {

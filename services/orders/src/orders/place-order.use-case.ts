@@ -4,7 +4,6 @@ import { type IdempotentOutcome, runIdempotentCommand } from '@switchboard/http'
 import { Outbox } from '@switchboard/messaging';
 import { type SqlDatabase } from '@switchboard/database';
 import { DATABASE, newMeta } from '@switchboard/service';
-import { KnownCustomersRepository } from '../views/known-customers.repository.ts';
 import type { Order, PlaceOrder } from './dto/order.dto.ts';
 import { OrderNotFoundError, UnknownCustomerError } from './orders.errors.ts';
 import { OrdersRepository } from './orders.repository.ts';
@@ -19,7 +18,6 @@ export class PlaceOrderUseCase {
   constructor(
     @Inject(DATABASE) private readonly db: SqlDatabase,
     private readonly orders: OrdersRepository,
-    private readonly customers: KnownCustomersRepository,
     private readonly outbox: Outbox,
   ) {}
 
@@ -29,16 +27,16 @@ export class PlaceOrderUseCase {
     input: PlaceOrder,
     actor: string | null,
   ): Promise<IdempotentOutcome<Order>> {
+    const orderId = randomUUID();
     return runIdempotentCommand(this.db, {
       command: 'orders.place-order',
       creates: 'order',
       key: idempotencyKey,
       request: input,
+      resourceId: orderId,
       run: async (tx) => {
-        if (!(await this.customers.isKnown(tx, input.customerId)))
-          throw new UnknownCustomerError(input.customerId);
-        const orderId = randomUUID();
-        const order = await this.orders.insert(tx, orderId, input);
+        const order = await this.orders.insertForKnownCustomer(tx, orderId, input);
+        if (!order) throw new UnknownCustomerError(input.customerId);
         await this.outbox.enqueue(tx, 'orders.order-placed.v1', orderId, {
           // The order id names the booking's flow in every event that follows from it.
           meta: newMeta('orders', { correlationId: orderId, actor }),

@@ -11,9 +11,4 @@ export class KnownCustomersRepository {
       [customerId],
     );
   }
-
-  async isKnown(tx: SqlExecutor, customerId: string): Promise<boolean> {
-    const { rows } = await tx.query('SELECT 1 FROM known_customers WHERE customer_id = $1', [customerId]);
-    return rows.length > 0;
-  }
 }
