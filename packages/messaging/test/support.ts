@@ -65,8 +65,9 @@ function sensible(event: Record<string, unknown>): Record<string, unknown> {
   const ordered = (on: Record<string, unknown>, start: string, end: string): void => {
     const [a, b] = [on[start], on[end]];
     if (typeof a !== 'number' || typeof b !== 'number') return;
-    on[start] = Math.min(a, b);
-    on[end] = Math.max(a, b) === Math.min(a, b) ? a + 1 : Math.max(a, b);
+    const [first, last] = a <= b ? [a, b] : [b, a];
+    on[start] = first;
+    on[end] = last > first ? last : first + 1;
   };
   ordered(event, 'startedAt', 'endedAt');
   ordered(event, 'startsAt', 'endsAt');

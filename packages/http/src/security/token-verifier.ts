@@ -48,9 +48,9 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 export class TokenVerifier {
   private keys: ReturnType<typeof createRemoteJWKSet> | undefined;
   private discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
-  /** Verified tokens, oldest first, each with when it expires (epoch ms) and the key set it was verified with. */
-  private readonly remembered = new Map<string, { caller: Caller; until: number; keySet: number }>();
-  /** Counts the fetches of the issuer's keys: a remembered token stands only for the fetch it was verified under. */
+  /** Verified tokens of the current key set, oldest first, each with when it expires (epoch ms). */
+  private readonly remembered = new Map<string, { caller: Caller; until: number }>();
+  /** Counts the fetches of the issuer's keys, so a token verified across a fetch is not remembered. */
   private keySet = 0;
 
   constructor(private readonly options: TokenVerifierOptions) {}
@@ -67,7 +67,7 @@ export class TokenVerifier {
   async verify(token: string): Promise<Caller> {
     const keys = await this.jwks();
     const known = this.remembered.get(token);
-    if (known && known.keySet === this.keySet && keys.fresh && Date.now() < known.until) return known.caller;
+    if (known && keys.fresh && Date.now() < known.until) return known.caller;
     if (known) this.remembered.delete(token);
     const keySet = this.keySet;
     let payload: JWTPayload;
@@ -102,7 +102,7 @@ export class TokenVerifier {
       const oldest = this.remembered.keys().next().value as string;
       this.remembered.delete(oldest);
     }
-    this.remembered.set(token, { caller, until, keySet });
+    this.remembered.set(token, { caller, until });
   }
 
   private problemOf(error: unknown): Error {

@@ -56,11 +56,17 @@ export class ReservationsRepository {
     const byBridge = new Map<string, Booking[]>();
     if (slots.length === 0) return byBridge;
     const { rows } = await tx.query<{ bridge_id: string; starts_at: Date; ends_at: Date; ports: number }>(
+      // The batch's whole window first, so only bookings inside it are matched against each slot.
       `SELECT r.bridge_id, r.starts_at, r.ends_at, r.ports FROM reservations r
-       WHERE r.status = 'ACTIVE' AND EXISTS (
+       WHERE r.status = 'ACTIVE' AND r.starts_at < $4 AND r.ends_at > $3 AND EXISTS (
          SELECT 1 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS slot (starts_at, ends_at)
          WHERE r.starts_at < slot.ends_at AND r.ends_at > slot.starts_at)`,
-      [slots.map((slot) => new Date(slot.startsAt)), slots.map((slot) => new Date(slot.endsAt))],
+      [
+        slots.map((slot) => new Date(slot.startsAt)),
+        slots.map((slot) => new Date(slot.endsAt)),
+        new Date(Math.min(...slots.map((slot) => slot.startsAt))),
+        new Date(Math.max(...slots.map((slot) => slot.endsAt))),
+      ],
     );
     for (const row of rows) {
       const list = byBridge.get(row.bridge_id) ?? [];
