@@ -19,9 +19,8 @@ export const BUSINESS_KEYS = {
 
 export type BusinessKey = keyof typeof BUSINESS_KEYS;
 
-const BY_FIELD: ReadonlyMap<string, string> = new Map(
-  Object.values(BUSINESS_KEYS).map(({ field, attribute }) => [field, attribute]),
-);
+const FIELDS: readonly { readonly field: string; readonly attribute: string }[] =
+  Object.values(BUSINESS_KEYS);
 
 /**
  * The span attributes of an event's business keys: each top-level field named in `BUSINESS_KEYS`
@@ -29,9 +28,9 @@ const BY_FIELD: ReadonlyMap<string, string> = new Map(
  */
 export function businessAttributes(event: object): Record<string, string> {
   const attributes: Record<string, string> = {};
-  for (const [field, value] of Object.entries(event)) {
-    const attribute = BY_FIELD.get(field);
-    if (attribute !== undefined && typeof value === 'string' && value !== '') attributes[attribute] = value;
+  for (const { field, attribute } of FIELDS) {
+    const value: unknown = (event as Record<string, unknown>)[field];
+    if (typeof value === 'string' && value !== '') attributes[attribute] = value;
   }
   return attributes;
 }

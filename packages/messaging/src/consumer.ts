@@ -434,8 +434,10 @@ export class EventConsumer {
         continue;
       }
       const { event } = decoded;
-      span.setAttribute('messaging.message.id', event.meta.eventId);
-      span.setAttributes(businessAttributes(event));
+      if (span.isRecording()) {
+        span.setAttribute('messaging.message.id', event.meta.eventId);
+        span.setAttributes(businessAttributes(event));
+      }
       this.metrics.consumed?.(eventTopic);
       this.metrics.eventAge?.(eventTopic, Date.now() - event.meta.occurredAt);
       items.push({
@@ -520,8 +522,10 @@ export class EventConsumer {
           return this.park(() => this.deadLetter(topic, partition, message, decoded.error, attempt + 1));
         }
         const { event } = decoded;
-        span.setAttribute('messaging.message.id', event.meta.eventId);
-        span.setAttributes(businessAttributes(event));
+        if (span.isRecording()) {
+          span.setAttribute('messaging.message.id', event.meta.eventId);
+          span.setAttributes(businessAttributes(event));
+        }
         this.metrics.consumed?.(eventTopic);
         this.metrics.eventAge?.(eventTopic, Date.now() - event.meta.occurredAt);
         let lastError: Error = new Error('handler failed');

@@ -210,6 +210,33 @@ describeOnEachDatabase('the outbox relay on %s, at the limits of the broker', 'o
     }
   });
 
+  it('publishes events of different sizes written in one statement each as it was, in order', async () => {
+    const key = randomUUID();
+    // Sizes from a few bytes to most of what one event may be, so each payload's cut is checked.
+    const sizes = [1, 200, 3, 70_000, 0, 9_999, 200_000, 17];
+    const events = sizes.map((bytes, i) => registered(key, i + 1, bytes));
+    await db.transaction((tx) =>
+      outbox.enqueueMany(
+        tx,
+        events.map((event) => ({ topic: TOPIC, key, event })),
+      ),
+    );
+    const relay = new OutboxRelay(db, messaging.publisher, messaging.serde, messaging.names);
+    expect(await relay.drain()).toBe(sizes.length);
+    const mine = (await arrivals()).filter((a) => a.key === key);
+    expect(mine.map((a) => a.sequence)).toEqual(sizes.map((_, i) => i + 1));
+    const topic = messaging.names.physical(TOPIC);
+    const records = await readTopic(
+      messaging,
+      topic,
+      (r) => r.filter((m) => m.key?.toString() === key).length >= sizes.length,
+    );
+    const decoded = await Promise.all(
+      records.filter((m) => m.key?.toString() === key).map((m) => messaging.serde.decode(TOPIC, m.value)),
+    );
+    expect(decoded).toEqual(events);
+  });
+
   it('measures the backlog and the oldest event’s age at every pass, while events wait', async () => {
     const key = randomUUID();
     const events = Array.from({ length: 600 }, (_, i) => registered(key, i + 1));
