@@ -22,12 +22,11 @@ import { randomUUID } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type TopicName } from '@switchboard/contracts';
-import { pidsListeningOn, type StackEndpoints } from '@switchboard/stack';
 import { createTestDatabase, stackEndpoints, type TestDatabase } from '@switchboard/testing';
 import { Api, type Body } from '../test/chaos/api.ts';
 import { type Seen, Watcher } from '../test/chaos/watcher.ts';
 import { SERVICE_NAMES, type ServiceName, startSystem, type System } from '../test/e2e/system.ts';
-import { residentBytes, sampleUsage, single, tree, type Usage, type Watched } from './resources.ts';
+import { residentBytes, sampleUsage, single, stackProcesses, type Usage, type Watched } from './resources.ts';
 import { distribution, type Distribution, round } from './stats.ts';
 
 const MINUTE = 60_000;
@@ -610,26 +609,6 @@ async function runFlow(
       doubled: all.doubles.size,
     },
   };
-}
-
-/** The stack's servers, each with its child processes, found by their listening ports. */
-async function stackProcesses(endpoints: StackEndpoints): Promise<Watched[]> {
-  const ports: Record<string, number> = {
-    postgresql: Number(new URL(endpoints.postgresUrl).port),
-    kafka: Number(endpoints.kafkaBrokers[0]?.split(':')[1]),
-    'schema registry': Number(new URL(endpoints.schemaRegistryUrl).port),
-    jaeger: Number(new URL(endpoints.otlpHttpUrl).port),
-    'smtp server': Number(new URL(endpoints.smtpUrl).port),
-    'identity provider': Number(new URL(endpoints.oidcIssuerUrl).port),
-    prometheus: Number(new URL(endpoints.prometheusUrl).port),
-  };
-  const found: Watched[] = [];
-  for (const [name, port] of Object.entries(ports)) {
-    // The listener of the lowest pid: PostgreSQL's postmaster (its backends listen on nothing).
-    const [pid] = (await pidsListeningOn(port)).sort((a, b) => a - b);
-    if (pid !== undefined) found.push(tree(name, pid));
-  }
-  return found;
 }
 
 export async function runFlowsBench(options: FlowsOptions): Promise<FlowsReport> {

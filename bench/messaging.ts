@@ -11,7 +11,9 @@
  * - each hop on the service's own PGlite and on a throwaway database of the stack's PostgreSQL:
  *   the maximum from a backlog, then latency at paced rates including half of that maximum. Hop
  *   latency = arrival on the second topic − the moment the first record was produced;
- * - Avro work per event: serde encode + decode (header, registry cache, resolver).
+ * - Avro work per event: serde encode + decode (header, registry cache, resolver);
+ * - CPU per event of every process while the ceiling and each maximum run, and how many cores the
+ *   hop would keep busy at half the ceiling's rate: what bounds its ratio to the ceiling.
  *
  * Every record of a hop must arrive once: a run that loses or doubles one fails. Traffic goes to
  * the stack on loopback only, is bounded in count and time, and the run deletes its topics.
@@ -34,6 +36,7 @@ import { endpointsToEnv, type StackEndpoints } from '@switchboard/stack';
 import { createTestDatabase } from '@switchboard/testing';
 import { Partitioners } from 'kafkajs';
 import { PLACED, type Placed, RESERVED, type Reserved, SERVICE } from './hop-common.ts';
+import { sampleUsage, single, stackProcesses, type Usage, type Watched } from './resources.ts';
 import { distribution, type Distribution, round } from './stats.ts';
 
 export type DatabaseName = 'pglite' | 'postgres';
@@ -56,8 +59,9 @@ export const FULL_SIZE: Pick<
   MessagingBenchOptions,
   'ceilingEvents' | 'backlog' | 'pacedSeconds' | 'databases'
 > = {
-  ceilingEvents: 20_000,
-  backlog: { bus: 20_000, nestjs: 5_000 },
+  // Large enough that each maximum is a few seconds of steady work, not the start of a pipeline.
+  ceilingEvents: 100_000,
+  backlog: { bus: 100_000, nestjs: 5_000 },
   pacedSeconds: 4,
   databases: ['pglite', 'postgres'],
 };
@@ -73,6 +77,27 @@ export interface PacedHop {
   readonly fromHandler: Distribution;
 }
 
+/** CPU time per event over a phase: all watched processes together, and each that used any. */
+export interface CpuPerEvent {
+  readonly totalMicros: number;
+  readonly byProcess: Readonly<Record<string, number>>;
+  /** Busy share of all the machine's cores over the phase, %. */
+  readonly machineCpuPercent: number;
+}
+
+/** CPU per event of a phase that moved `events` events. */
+function cpuPerEvent(usage: Usage, events: number): CpuPerEvent {
+  const micros = (seconds: number): number => round((seconds * 1e6) / Math.max(1, events), 1);
+  const byProcess = Object.fromEntries(
+    Object.entries(usage.processes)
+      .map(([name, p]) => [name, micros(p.cpuSeconds)] as const)
+      .filter(([, value]) => value > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
+  const total = Object.values(usage.processes).reduce((sum, p) => sum + p.cpuSeconds, 0);
+  return { totalMicros: micros(total), byProcess, machineCpuPercent: usage.machineCpuPercent };
+}
+
 export interface HopResult {
   readonly transport: TransportName;
   readonly database: DatabaseName;
@@ -82,6 +107,10 @@ export interface HopResult {
   readonly maxEventsPerSecond: number;
   /** The hop's maximum over the raw ceiling's. */
   readonly ratioToCeiling: number;
+  /** While the backlog drained: the service, this driver (reader), Kafka, PostgreSQL, … */
+  readonly cpuAtMax: CpuPerEvent;
+  /** Cores this hop would keep busy at half the ceiling's rate, at its CPU per event (the machine has `cores`). */
+  readonly coresAtHalfOfCeiling: number;
   readonly halfOfMax: number;
   readonly p99AtHalfOfMaxMs: number;
   readonly paced: readonly PacedHop[];
@@ -100,7 +129,12 @@ export interface MessagingReport {
     readonly totalMicros: number;
     readonly bytes: number;
   };
-  readonly ceiling: { readonly events: number; readonly seconds: number; readonly eventsPerSecond: number };
+  readonly ceiling: {
+    readonly events: number;
+    readonly seconds: number;
+    readonly eventsPerSecond: number;
+    readonly cpu: CpuPerEvent;
+  };
   readonly hops: readonly HopResult[];
   /** Per database: the bus's maximum over the NestJS transport's on the same hop. */
   readonly busOverNest: readonly { readonly database: DatabaseName; readonly ratio: number }[];
@@ -191,8 +225,9 @@ export async function runMessagingBench(options: MessagingBenchOptions): Promise
   const avro = await avroWork(messaging);
   log(`raw ceiling: ${options.ceilingEvents} events through plain kafkajs`);
   const plain = `${messaging.names.prefix}ceiling`;
+  const stack = await stackProcesses(endpoints);
   const ceiling = await withTopics(messaging, [], [plain], () =>
-    rawCeiling(messaging.kafka, plain, options.ceilingEvents),
+    rawCeiling(messaging.kafka, plain, options.ceilingEvents, [single('driver', process.pid), ...stack]),
   );
   const hops: HopResult[] = [];
   for (const database of options.databases) {
@@ -207,7 +242,7 @@ export async function runMessagingBench(options: MessagingBenchOptions): Promise
       log(`hop on the ${transport.name === 'bus' ? 'bus' : 'NestJS Kafka transport'}, ${databaseLabel}`);
       try {
         const result = await withTopics(hopMessaging, transport.catalogTopics, transport.plainTopics, () =>
-          hop(hopMessaging, transport, db?.url ?? '', options),
+          hop(hopMessaging, transport, db?.url ?? '', options, stack),
         );
         hops.push({
           transport: transport.name,
@@ -215,6 +250,7 @@ export async function runMessagingBench(options: MessagingBenchOptions): Promise
           databaseLabel,
           ...result,
           ratioToCeiling: round(result.maxEventsPerSecond / ceiling.eventsPerSecond, 3),
+          coresAtHalfOfCeiling: round((result.cpuAtMax.totalMicros * ceiling.eventsPerSecond) / 2 / 1e6, 2),
         });
       } finally {
         await db?.drop();
@@ -279,6 +315,7 @@ async function rawCeiling(
   kafka: Messaging['kafka'],
   topic: string,
   count: number,
+  watched: readonly Watched[],
 ): Promise<MessagingReport['ceiling']> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `ceiling-${randomUUID()}` });
@@ -295,6 +332,7 @@ async function rawCeiling(
   });
   await sleep(2_000); // let the group settle before the clock starts
   const payload = JSON.stringify(placedEvent());
+  const usage = sampleUsage(watched);
   const start = performance.now();
   for (let sent = 0; sent < count; sent += 500) {
     await producer.send({
@@ -308,10 +346,16 @@ async function rawCeiling(
   }
   await Promise.race([finished, sleep(60_000)]);
   const seconds = (performance.now() - start) / 1000;
+  const cpu = cpuPerEvent(usage.stop(), received);
   await Promise.all([producer.disconnect(), consumer.disconnect()]);
   if (received < count)
     throw new Error(`the raw ceiling received ${received} of ${count} events within 60 s`);
-  return { events: received, seconds: round(seconds, 2), eventsPerSecond: round(received / seconds, 0) };
+  return {
+    events: received,
+    seconds: round(seconds, 2),
+    eventsPerSecond: round(received / seconds, 0),
+    cpu,
+  };
 }
 
 /**
@@ -361,7 +405,10 @@ async function hop(
   transport: HopTransport,
   databaseUrl: string,
   options: MessagingBenchOptions,
-): Promise<Omit<HopResult, 'transport' | 'database' | 'databaseLabel' | 'ratioToCeiling'>> {
+  stack: readonly Watched[],
+): Promise<
+  Omit<HopResult, 'transport' | 'database' | 'databaseLabel' | 'ratioToCeiling' | 'coresAtHalfOfCeiling'>
+> {
   const { progress } = options;
   if (transport.catalogTopics.length > 0) await messaging.serde.register(transport.catalogTopics);
   const service = await startHopService(transport, options.endpoints, databaseUrl);
@@ -420,9 +467,11 @@ async function hop(
   // percentile of arrivals so that joining the consumer group and the last stragglers do not count.
   const backlog = options.backlog[transport.name];
   for (let i = 0; i < backlog; i += 500) await produce(Math.min(500, backlog - i));
+  const usage = sampleUsage([single('hop service', service.pid), single('driver', process.pid), ...stack]);
   service.send('start');
   await answer(service, 'started');
   await drain(backlog, 300_000, `draining a backlog of ${backlog}`);
+  const cpuAtMax = cpuPerEvent(usage.stop(), backlog);
   const first = arrivals[Math.floor(backlog * 0.1)] ?? Number.NaN;
   const last = arrivals[Math.floor(backlog * 0.9)] ?? Number.NaN;
   const maxSeconds = (last - first) / 1000;
@@ -468,6 +517,7 @@ async function hop(
     maxEventsPerSecond,
     halfOfMax: half,
     p99AtHalfOfMaxMs: paced.find((p) => p.offeredPerSecond === half)?.latency.p99Ms ?? Number.NaN,
+    cpuAtMax,
     paced,
     verified: { produced, arrived: orders.size, doubled },
   };
@@ -478,6 +528,12 @@ const TRANSPORT_LABELS: Record<TransportName, string> = {
   nestjs: 'NestJS Kafka transport',
 };
 
+/** `61.2 µs (machine 92% busy): hop service 30.1, postgresql 20.4, …` */
+function formatCpu(cpu: CpuPerEvent): string {
+  const parts = Object.entries(cpu.byProcess).map(([name, micros]) => `${name} ${micros}`);
+  return `${cpu.totalMicros} µs (machine ${cpu.machineCpuPercent}% busy): ${parts.join(', ')}`;
+}
+
 export function formatMessagingReport(report: MessagingReport): string {
   const { avro, ceiling } = report;
   const lines = [
@@ -486,12 +542,15 @@ export function formatMessagingReport(report: MessagingReport): string {
     '',
     `Avro work per event:  encode ${avro.encodeMicros} µs + decode ${avro.decodeMicros} µs = ${avro.totalMicros} µs  (target < 5 µs)`,
     `raw ceiling:          ${ceiling.eventsPerSecond} events/s  (plain kafkajs, JSON, produce → consume, no database)`,
+    `  CPU per event ${formatCpu(ceiling.cpu)}`,
   ];
   for (const hopResult of report.hops) {
     lines.push(
       '',
       `${TRANSPORT_LABELS[hopResult.transport]} on ${hopResult.databaseLabel}:`,
       `  maximum ${hopResult.maxEventsPerSecond} events/s from a backlog of ${hopResult.backlog}; ratio to the raw ceiling ${hopResult.ratioToCeiling}${hopResult.transport === 'bus' ? '  (target ≥ 0.5)' : ''}`,
+      `  CPU per event ${formatCpu(hopResult.cpuAtMax)}`,
+      `  at half the ceiling (${Math.round(report.ceiling.eventsPerSecond / 2)}/s) this CPU per event would keep ${hopResult.coresAtHalfOfCeiling} cores busy; the machine has ${report.cores}`,
     );
     for (const p of hopResult.paced) {
       lines.push(

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { pidsListeningOn, type StackEndpoints } from '@switchboard/stack';
 import { round } from './stats.ts';
 
 /** A watched process: a service's pid, or a stack server with every process below it (PostgreSQL's backends). */
@@ -89,6 +90,8 @@ function machineJiffies(): { busy: number; total: number } {
 export interface ProcessUsage {
   /** Mean CPU over the phase, in % of one core (200 = both cores of this machine). */
   readonly cpuPercent: number;
+  /** CPU time used over the phase (user + system), in seconds. */
+  readonly cpuSeconds: number;
   readonly rssMeanMb: number;
   readonly rssMaxMb: number;
 }
@@ -132,6 +135,7 @@ export function sampleUsage(watched: readonly Watched[]): { stop(): Usage } {
         const samples = rss.get(w.name) ?? [0];
         processes[w.name] = {
           cpuPercent: round((Math.max(0, used) / seconds) * 100, 0),
+          cpuSeconds: round(Math.max(0, used), 2),
           rssMeanMb: mb(samples.reduce((sum, v) => sum + v, 0) / samples.length),
           rssMaxMb: mb(Math.max(...samples)),
         };
@@ -146,4 +150,24 @@ export function sampleUsage(watched: readonly Watched[]): { stop(): Usage } {
       };
     },
   };
+}
+
+/** The stack's servers, each with its child processes, found by their listening ports. */
+export async function stackProcesses(endpoints: StackEndpoints): Promise<Watched[]> {
+  const ports: Record<string, number> = {
+    postgresql: Number(new URL(endpoints.postgresUrl).port),
+    kafka: Number(endpoints.kafkaBrokers[0]?.split(':')[1]),
+    'schema registry': Number(new URL(endpoints.schemaRegistryUrl).port),
+    jaeger: Number(new URL(endpoints.otlpHttpUrl).port),
+    'smtp server': Number(new URL(endpoints.smtpUrl).port),
+    'identity provider': Number(new URL(endpoints.oidcIssuerUrl).port),
+    prometheus: Number(new URL(endpoints.prometheusUrl).port),
+  };
+  const found: Watched[] = [];
+  for (const [name, port] of Object.entries(ports)) {
+    // The listener of the lowest pid: PostgreSQL's postmaster (its backends listen on nothing).
+    const [pid] = (await pidsListeningOn(port)).sort((a, b) => a - b);
+    if (pid !== undefined) found.push(tree(name, pid));
+  }
+  return found;
 }
