@@ -79,6 +79,8 @@ export interface PacedHop {
 
 /** CPU time per event over a phase: all watched processes together, and each that used any. */
 export interface CpuPerEvent {
+  /** How long the phase ran, start to last event. */
+  readonly seconds: number;
   readonly totalMicros: number;
   readonly byProcess: Readonly<Record<string, number>>;
   /** Busy share of all the machine's cores over the phase, %. */
@@ -95,7 +97,12 @@ function cpuPerEvent(usage: Usage, events: number): CpuPerEvent {
       .sort((a, b) => b[1] - a[1]),
   );
   const total = Object.values(usage.processes).reduce((sum, p) => sum + p.cpuSeconds, 0);
-  return { totalMicros: micros(total), byProcess, machineCpuPercent: usage.machineCpuPercent };
+  return {
+    seconds: usage.seconds,
+    totalMicros: micros(total),
+    byProcess,
+    machineCpuPercent: usage.machineCpuPercent,
+  };
 }
 
 export interface HopResult {
@@ -528,10 +535,10 @@ const TRANSPORT_LABELS: Record<TransportName, string> = {
   nestjs: 'NestJS Kafka transport',
 };
 
-/** `61.2 µs (machine 92% busy): hop service 30.1, postgresql 20.4, …` */
+/** `61.2 µs over 4.7 s (machine 92% busy): hop service 30.1, postgresql 20.4, …` */
 function formatCpu(cpu: CpuPerEvent): string {
   const parts = Object.entries(cpu.byProcess).map(([name, micros]) => `${name} ${micros}`);
-  return `${cpu.totalMicros} µs (machine ${cpu.machineCpuPercent}% busy): ${parts.join(', ')}`;
+  return `${cpu.totalMicros} µs over ${cpu.seconds} s (machine ${cpu.machineCpuPercent}% busy): ${parts.join(', ')}`;
 }
 
 export function formatMessagingReport(report: MessagingReport): string {
