@@ -91,6 +91,7 @@ export class Outbox {
       assertKeyOf(topic, key, event);
       const carrier: Record<string, string> = {};
       injectTraceContext(carrier, from);
+      // The span that caused the event (a request, a handler) is found by the event's business keys.
       const span = trace.getSpan(from ?? context.active());
       if (span?.isRecording()) span.setAttributes(businessAttributes(event));
       const payload = this.serde.encodeBody(topic, event);
@@ -103,6 +104,7 @@ export class Outbox {
       headers.push(JSON.stringify(carrier));
       offset += payload.length;
     }
+    // unnest keeps the arrays' order, and bigserial ids follow it.
     await tx.query(
       `INSERT INTO messaging_outbox (topic, key, event_id, payload, headers)
        SELECT topic, key, event_id, substring($4::bytea FROM start FOR length), headers
