@@ -29,9 +29,15 @@ export interface Seen<T extends TopicName> {
 /**
  * Reads the run's topics from the beginning as they fill, as any consumer group would (its own
  * group, the tests' principal), and keeps every event with the time it was published.
+ *
+ * Its group is thrown away with it, so it commits nothing (an offset commit per batch would be load
+ * on the broker the system under test shares); after a rebalance it reads from the beginning again
+ * and skips what it has kept.
  */
 export class Watcher {
   private readonly seen: Map<Watched, Seen<Watched>[]>;
+  /** Per topic and partition, the next offset not kept yet. */
+  private readonly next = new Map<string, number>();
   private consumer: Consumer | undefined;
   /** Records it could not decode (none expected: every producer here is ours). */
   undecodable = 0;
@@ -58,14 +64,17 @@ export class Watcher {
     await consumer.connect();
     await consumer.subscribe({ topics: [...logical.keys()], fromBeginning: true });
     await consumer.run({
+      autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
         const name = logical.get(topic);
+        const position = `${topic}:${partition}`;
+        const offset = Number(message.offset);
+        if (offset < (this.next.get(position) ?? 0)) return;
+        this.next.set(position, offset + 1);
         if (!name || !message.value) return;
         try {
           const event = await serde.decode<Watched>(name, message.value);
-          this.seen
-            .get(name)
-            ?.push({ at: Number(message.timestamp), partition, offset: Number(message.offset), event });
+          this.seen.get(name)?.push({ at: Number(message.timestamp), partition, offset, event });
         } catch {
           this.undecodable += 1;
         }
