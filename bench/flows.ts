@@ -184,7 +184,7 @@ const POLL_MS = 25;
 
 /**
  * When a consumer group committed past each record of one topic: polls its committed offsets
- * every 25 ms and keeps, per partition, when each new offset was first seen. A poll asks for every
+ * every `POLL_MS` and keeps, per partition, when each new offset was first seen. A poll asks for every
  * offset of the group, which spares the broker a metadata request per poll.
  */
 class CommitTracker {
